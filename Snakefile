@@ -1,0 +1,26 @@
+# advsal: detect adversarial examples with saliency, from data to paper tables, in one DAG.
+# Stages, one file each, in DAG order: data -> classifier -> attacks -> saliency -> detectors
+# -> evaluate -> figures -> paper. The config is validated before any job is scheduled.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/classifier.smk"
+include: "workflow/rules/attacks.smk"
+include: "workflow/rules/saliency.smk"
+include: "workflow/rules/detectors.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/paper.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_targets(),

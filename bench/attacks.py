@@ -1,0 +1,158 @@
+"""Images per second of every advsal attack against peer libraries, side by side in one run.
+
+Same model (MNIST-NET trained briefly on the shipped digits), same images, batch and device.
+Prints a ratio table (ours / fastest peer) and writes it as CSV.
+
+    .venv/bin/python bench/attacks.py [--n 256] [--batch 256] [--out bench/attacks.csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import pandas as pd
+import torch
+
+from advsal.attacks import ATTACKS
+from advsal.data import load_dataset
+from advsal.models import build
+from advsal.runtime import pick_device, seed_everything
+from advsal.training import as_float, fit_classifier
+
+
+def _model(device):
+    s = load_dataset("mnist5k", {"split": {"train": 2000, "val": 200, "test": 1000}}, seed=0)
+    model = build("mnist_net", (1, 28, 28), dropout=0.0)
+    fit_classifier(
+        model,
+        s.x["train"],
+        s.y["train"],
+        s.x["val"],
+        s.y["val"],
+        epochs=2,
+        lr=1e-3,
+        batch_size=50,
+        device=device,
+        seed=0,
+    )
+    return model.to(device).eval(), as_float(s.x["test"])
+
+
+def _peers(model, device):
+    """name -> {library: callable(x, y)} at the settings of our attack of the same name."""
+    import foolbox as fb
+    import torchattacks as ta
+
+    fmodel = fb.PyTorchModel(model, bounds=(0, 1), device=device)
+
+    def fbrun(attack, **kw):
+        return lambda x, y: attack.run(fmodel, x, fb.criteria.Misclassification(y), **kw)
+
+    return {
+        "fgsm": {
+            "torchattacks": ta.FGSM(model, eps=0.2),
+            "foolbox": fbrun(fb.attacks.FGSM(), epsilon=0.2),
+        },
+        "bim": {
+            "torchattacks": ta.BIM(model, eps=0.15, alpha=0.015, steps=10),
+            "foolbox": fbrun(
+                fb.attacks.LinfBasicIterativeAttack(
+                    abs_stepsize=0.015, steps=10, random_start=False
+                ),
+                epsilon=0.15,
+            ),
+        },
+        "bim_l2": {
+            "torchattacks": ta.PGDL2(model, eps=2.0, alpha=0.5, steps=10, random_start=False),
+            "foolbox": fbrun(
+                fb.attacks.L2BasicIterativeAttack(abs_stepsize=0.5, steps=10, random_start=False),
+                epsilon=2.0,
+            ),
+        },
+        "mim": {"torchattacks": ta.MIFGSM(model, eps=0.15, alpha=0.015, steps=10, decay=1.0)},
+        "deepfool": {
+            "foolbox": fbrun(fb.attacks.L2DeepFoolAttack(steps=50, candidates=10)),
+            "torchattacks": ta.DeepFool(model, steps=50, overshoot=0.02),
+        },
+        "deepfool_linf": {"foolbox": fbrun(fb.attacks.LinfDeepFoolAttack(steps=50, candidates=10))},
+        "cw": {
+            "foolbox": fbrun(
+                fb.attacks.L2CarliniWagnerAttack(
+                    binary_search_steps=4, steps=50, stepsize=0.1, initial_const=1e-2
+                )
+            )
+        },
+        "jsma": {"torchattacks": ta.JSMA(model, theta=1.0, gamma=0.1)},
+    }
+
+
+OURS = {
+    "fgsm": {"eps": 0.2},
+    "bim": {"eps": 0.15, "steps": 10, "abs_stepsize": 0.015},
+    "bim_l2": {"eps": 2.0, "steps": 10, "abs_stepsize": 0.5},
+    "mim": {"eps": 0.15, "steps": 10, "abs_stepsize": 0.015},
+    "deepfool": {"steps": 50},
+    "deepfool_linf": {"steps": 50},
+    "cw": {"binary_search_steps": 4, "steps": 50, "lr": 0.1, "initial_const": 1e-2},
+    "jsma": {"theta": 1.0, "gamma": 0.1, "target": "next"},
+}
+SLOW = {"jsma", "cw", "deepfool", "deepfool_linf"}  # peers loop per image: fewer images
+
+
+def _rate(fn, x, y, batch, device) -> float:
+    start = time.perf_counter()
+    for i in range(0, len(x), batch):
+        fn(x[i : i + batch].to(device), y[i : i + batch].to(device))
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return len(x) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=256)
+    ap.add_argument("--n-slow", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--attacks", nargs="*", default=list(OURS))
+    ap.add_argument("--out", default="bench/attacks.csv")
+    args = ap.parse_args()
+    seed_everything(0)
+    device = pick_device()
+    model, x_all = _model(device)
+    with torch.no_grad():
+        y_all = model(x_all.to(device)).argmax(1).cpu()
+    peers = _peers(model, device)
+    rows = []
+    for name in args.attacks:
+        n = args.n_slow if name in SLOW else args.n
+        x, y = x_all[:n], y_all[:n]
+        ours = ATTACKS.get(name)(model, label="true", **OURS[name])
+        rates = {"advsal": _rate(ours, x, y, args.batch, device)}
+        for lib, fn in peers.get(name, {}).items():
+            rates[lib] = _rate(fn, x, y, args.batch, device)
+        best_lib = max((k for k in rates if k != "advsal"), key=rates.get, default=None)
+        rows.append(
+            {
+                "attack": name,
+                "images": n,
+                "device": device.type,
+                **{f"{k}_img_s": v for k, v in rates.items()},
+                "fastest_peer": best_lib,
+                "ratio_vs_fastest_peer": rates["advsal"] / rates[best_lib]
+                if best_lib
+                else float("nan"),
+            }
+        )
+        print(
+            f"{name:14s} " + "  ".join(f"{k} {v:8.1f} img/s" for k, v in rates.items()), flush=True
+        )
+    frame = pd.DataFrame(rows)
+    frame.to_csv(args.out, index=False)
+    print(
+        frame[["attack", "images", "fastest_peer", "ratio_vs_fastest_peer"]].to_string(index=False)
+    )
+
+
+if __name__ == "__main__":
+    main()

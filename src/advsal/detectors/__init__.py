@@ -1,0 +1,6 @@
+"""Detectors by name: one module per family, one ``@DETECTORS.register`` per kind."""
+
+from advsal.detectors import image as _image  # noqa: F401  (registers "id", "jsd")
+from advsal.detectors.base import DETECTORS, Detector, load_detector, save_detector
+
+__all__ = ["DETECTORS", "Detector", "load_detector", "save_detector"]

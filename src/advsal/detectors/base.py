@@ -1,0 +1,57 @@
+"""Detectors: binary classifiers D(x, s) -> logit of "adversarial".
+
+Each detector kind is a small ``nn.Module`` subclass registered by name. It says whether it reads
+a saliency map and builds its network from the image shape. Kinds that read the frozen
+classifier's features at a named layer (Metzen et al.) receive ``classifier=`` and use
+:func:`advsal.models.features_at`; the training and evaluation code is the same for all kinds.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from advsal.io import load_tensors, save_tensors
+from advsal.registry import Registry
+
+DETECTORS: Registry[type[Detector]] = Registry("detector")
+
+
+class Detector(nn.Module):
+    needs_saliency: bool = False
+    needs_classifier: bool = False
+    title: str = ""
+
+    def __init__(self, in_shape, **params):
+        super().__init__()
+        self.in_shape = tuple(in_shape)
+        self.params = dict(params)
+
+    def fit_normalizer(self, x: torch.Tensor, s: torch.Tensor | None) -> None:
+        """Set input statistics from the training data (a no-op unless a kind needs them)."""
+
+    def forward(self, x: torch.Tensor, s: torch.Tensor | None = None) -> torch.Tensor:
+        raise NotImplementedError
+
+
+def save_detector(path, name: str, det: Detector, extra: dict | None = None) -> None:
+    state = {k: v for k, v in det.state_dict().items() if not k.startswith("classifier.")}
+    save_tensors(
+        path,
+        {
+            "detector": name,
+            "in_shape": list(det.in_shape),
+            "params": det.params,
+            "state_dict": state,
+            "extra": dict(extra or {}),
+        },
+    )
+
+
+def load_detector(path, classifier: nn.Module | None = None, device="cpu") -> Detector:
+    ckpt = load_tensors(path, expect=("detector", "in_shape", "params", "state_dict"))
+    cls = DETECTORS.get(ckpt["detector"])
+    kw = {"classifier": classifier} if cls.needs_classifier else {}
+    det = cls(ckpt["in_shape"], **ckpt["params"], **kw)
+    det.load_state_dict(ckpt["state_dict"], strict=not cls.needs_classifier)
+    return det.to(device).eval()

@@ -1,0 +1,90 @@
+"""Tidy tables derived from the attack statistics and the evaluation cells.
+
+Zhang Table 1, the eps_fit x eps_test matrices (Zhang Fig. 3), the cross-attack matrix (Fig. 4),
+classifier accuracy under each attack (model_based_saliency2020 Table 4), perturbation rate and
+sizes (its Table 2), and detectability vs classifier accuracy (Metzen Fig. 2 left).
+Budgets are kept as path tokens ("0.1", "none" for eps-less attacks) so they join exactly.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from advsal import io
+from advsal.metrics import choose_eps
+
+EPS_COLUMNS = {"eps": str, "eps_fit": str, "eps_test": str}
+
+
+def read_table(path) -> pd.DataFrame:
+    """Read an advsal CSV with its eps columns as strings (tokens)."""
+    return pd.read_csv(path, dtype=EPS_COLUMNS, keep_default_na=False, na_values=[""])
+
+
+def _at_chosen(cells: pd.DataFrame, chosen: dict, side: str) -> pd.Series:
+    return cells[f"eps_{side}"] == cells[f"attack_{side}"].map(chosen)
+
+
+def build_tables(eval_csvs, attack_summary_csv, classifier_metrics, config) -> dict:
+    cells = pd.concat([read_table(p) for p in eval_csvs], ignore_index=True)
+    summary = read_table(attack_summary_csv)
+    ev = config["evaluation"]
+    chosen_df = choose_eps(summary, ev["accuracy_threshold"], ev["select_on"])
+    chosen = dict(zip(chosen_df["attack"], chosen_df["eps"], strict=True))
+    f_clean = io.read_json(classifier_metrics)["test_acc"]
+
+    same = cells[cells["attack_fit"] == cells["attack_test"]]
+    eps_matrix = same.rename(columns={"attack_fit": "attack"}).drop(columns="attack_test")
+    cross = cells[_at_chosen(cells, chosen, "fit") & _at_chosen(cells, chosen, "test")]
+
+    test = summary[summary["split"] == "test"].set_index(["attack", "eps"])
+    diag = cross[cross["attack_fit"] == cross["attack_test"]]
+    table1 = pd.DataFrame(
+        {
+            "detector": diag["detector"].values,
+            "attack": diag["attack_fit"].values,
+            "eps": diag["eps_fit"].values,
+            "f_clean": f_clean,
+            "f_adv": [
+                test.loc[(a, e), "accuracy_adv"]
+                for a, e in zip(diag["attack_fit"], diag["eps_fit"], strict=True)
+            ],
+            "d_clean": 1.0 - diag["fpr"].values,
+            "d_adv": diag["tpr"].values,
+            "d_accuracy": diag["accuracy"].values,
+            "d_auc": diag["auc"].values,
+        }
+    )
+    at_chosen = test.loc[list(chosen.items())].reset_index()
+    accuracy = pd.concat(
+        [
+            pd.DataFrame([{"attack": "baseline (clean)", "eps": "", "accuracy": f_clean}]),
+            at_chosen[["attack", "eps", "accuracy_adv"]].rename(
+                columns={"accuracy_adv": "accuracy"}
+            ),
+        ],
+        ignore_index=True,
+    )
+    perturbation = at_chosen[
+        ["attack", "eps", "norm", "success_rate", "l0_frac", "l2", "linf", "l2_success"]
+    ]
+    detectability = eps_matrix[eps_matrix["eps_fit"] == eps_matrix["eps_test"]].merge(
+        test[["accuracy_adv"]].reset_index().rename(columns={"eps": "eps_fit"}),
+        on=["attack", "eps_fit"],
+    )
+    return {
+        "table1": table1,
+        "eps_matrix": eps_matrix.reset_index(drop=True),
+        "cross_attack": cross.reset_index(drop=True),
+        "chosen_eps": chosen_df,
+        "attack_accuracy": accuracy,
+        "perturbation": perturbation.reset_index(drop=True),
+        "detectability": detectability.rename(columns={"eps_fit": "eps"})
+        .drop(columns="eps_test")
+        .reset_index(drop=True),
+    }
+
+
+def write_tables(tables: dict, outputs: dict) -> None:
+    for key, frame in tables.items():
+        io.write_csv(outputs[key], frame)

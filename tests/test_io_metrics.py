@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from advsal import io
+from advsal.metrics import choose_eps, detection_metrics
+from advsal.models import build, features_at, load_model, save_model
+
+
+def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
+    target = tmp_path / "out" / "x.pt"
+    with pytest.raises(RuntimeError), io.atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("killed")
+    assert not target.exists() and list(target.parent.iterdir()) == []
+
+
+def test_model_roundtrip_and_truncated_checkpoint(tmp_path):
+    torch.manual_seed(0)
+    m = build("mnist_net", (1, 28, 28))
+    save_model(tmp_path / "m.pt", m, "mnist_net", (1, 28, 28), {})
+    again, meta = load_model(tmp_path / "m.pt")
+    x = torch.rand(3, 1, 28, 28)
+    torch.testing.assert_close(again(x), m.eval()(x))
+    blob = (tmp_path / "m.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(io.CheckpointError, match="cut.pt: corrupted"):
+        load_model(tmp_path / "cut.pt")
+
+
+def test_features_at_named_layer():
+    m = build("mnist_net", (1, 28, 28))
+    assert features_at(m, "relu2")(torch.zeros(2, 1, 28, 28)).shape == (2, 128, 5, 5)
+    with pytest.raises(KeyError, match="conv1"):
+        features_at(m, "nope")
+
+
+def test_detection_metrics_by_hand():
+    clean = np.array([-2.0, -1.0, 0.5, -3.0])  # one false positive
+    adv = np.array([1.0, 2.0, -0.5, 3.0])  # one miss
+    m = detection_metrics(clean, adv)
+    assert m["accuracy"] == 0.75 and m["tpr"] == 0.75 and m["fpr"] == 0.25
+    # AUC: P(adv score > clean score) over the 16 pairs
+    pairs = [(a > c) for a in adv for c in clean]
+    assert m["auc"] == pytest.approx(sum(pairs) / 16)
+
+
+def test_choose_eps_takes_the_smallest_eps_below_threshold():
+    rows = [("fgsm", e, acc) for e, acc in [("0.3", 0.1), ("0.1", 0.8), ("0.2", 0.25)]]
+    rows += [("weak", e, acc) for e, acc in [("2", 0.7), ("10", 0.6)]]  # numeric, not text order
+    rows += [("cw", "none", 0.05)]
+    df = pd.DataFrame(rows, columns=["attack", "eps", "accuracy_adv"]).assign(split="val")
+    ch = choose_eps(df, 0.3).set_index("attack")
+    assert ch.loc["fgsm", "eps"] == "0.2" and bool(ch.loc["fgsm", "threshold_met"])
+    assert ch.loc["weak", "eps"] == "10" and not bool(ch.loc["weak", "threshold_met"])
+    assert ch.loc["cw", "eps"] == "none" and bool(ch.loc["cw", "threshold_met"])

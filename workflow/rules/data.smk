@@ -1,0 +1,18 @@
+# Stage 1: the dataset's train/val/test splits as uint8 tensors (downloads where needed).
+rule data:
+    output:
+        f"{R}/data/splits.pt",
+    params:
+        dataset=config["dataset"],
+        seed=config["seed"],
+    log:
+        f"{R}/logs/data.log",
+    benchmark:
+        f"{R}/benchmarks/data.tsv"
+    threads: 1
+    resources:
+        mem_mb=RES["mem_mb"],
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/data.py"
