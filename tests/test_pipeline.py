@@ -13,6 +13,8 @@ import pytest
 import torch
 import yaml
 
+from advsal.tables import read_table
+
 ROOT = Path(__file__).resolve().parents[1]
 
 TINY = {
@@ -24,6 +26,7 @@ TINY = {
         "fgsm": {"eps": [0.1, 0.3]},
         "bim": {"eps": [0.2], "steps": 3, "rel_stepsize": 0.5},
         "bim_l2": {"eps": [2.0], "steps": 3, "rel_stepsize": 0.5},
+        "deepfool": {"steps": 5},  # an eps-less attack: its budget token is "none"
     },
     "attack_options": {"train_limit": 150},
     "detectors": {"jsd": {}, "id": {}},
@@ -54,6 +57,19 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     return proc
 
 
+def _job_stats(text: str) -> dict:
+    """The 'Job stats' table of a Snakemake dry run: rule -> count."""
+    lines = text.splitlines()
+    start = lines.index("Job stats:") + 3  # title, header, dashes
+    out = {}
+    for line in lines[start:]:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        out[parts[0]] = int(parts[1])
+    return out
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     work = tmp_path_factory.mktemp("pipeline")
@@ -68,9 +84,11 @@ def test_every_output_exists_with_sane_values(run):
     metrics = json.loads((r / "classifier/metrics.json").read_text())
     assert 0.5 < metrics["test_acc"] <= 1.0
 
-    summary = pd.read_csv(r / "attacks/summary.csv")
-    assert len(summary) == 4 * 3  # (attack, eps) x split
-    linf = summary[summary["attack"] != "bim_l2"]
+    summary = read_table(r / "attacks/summary.csv")
+    assert len(summary) == 5 * 3  # (attack, eps) x split
+    assert set(summary[summary["attack"] == "deepfool"]["eps"]) == {"none"}
+    summary["eps"] = pd.to_numeric(summary["eps"], errors="coerce")
+    linf = summary[summary["attack"].isin(["fgsm", "bim"])]
     assert (linf["linf"] <= linf["eps"] + 1e-5).all()
     l2 = summary[summary["attack"] == "bim_l2"]
     assert (l2["l2"] <= l2["eps"] + 1e-4).all()
@@ -78,15 +96,16 @@ def test_every_output_exists_with_sane_values(run):
     adv = torch.load(r / "attacks/fgsm/0.3/test.pt", weights_only=True)["x_adv"]
     assert adv.shape == (100, 1, 28, 28) and adv.min() >= 0 and adv.max() <= 1
 
-    t1 = pd.read_csv(r / "tables/table1.csv")
-    assert set(t1["detector"]) == {"jsd", "id"} and set(t1["attack"]) == {"fgsm", "bim", "bim_l2"}
+    t1 = read_table(r / "tables/table1.csv")
+    attacks = {"fgsm", "bim", "bim_l2", "deepfool"}
+    assert set(t1["detector"]) == {"jsd", "id"} and set(t1["attack"]) == attacks
     for col in ("f_clean", "f_adv", "d_clean", "d_adv", "d_auc"):
         assert t1[col].between(0, 1).all()
 
-    eps_m = pd.read_csv(r / "tables/eps_matrix.csv")
-    assert len(eps_m) == 2 * (4 + 1 + 1)  # detectors x (fgsm 2x2 + bim 1 + bim_l2 1)
-    cross = pd.read_csv(r / "tables/cross_attack.csv")
-    assert len(cross) == 2 * 3 * 3
+    eps_m = read_table(r / "tables/eps_matrix.csv")
+    assert len(eps_m) == 2 * (4 + 1 + 1 + 1)  # detectors x (fgsm 2x2 + one cell each)
+    cross = read_table(r / "tables/cross_attack.csv")
+    assert len(cross) == 2 * 4 * 4
     assert cross[["accuracy", "tpr", "fpr", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
 
     for fig in (
@@ -111,11 +130,7 @@ def test_rerun_is_a_noop_and_plot_change_reruns_only_figures(run):
     cfg = yaml.safe_load((work / "config.yaml").read_text())
     cfg["plots"]["cmap"] = "magma"
     (work / "config.yaml").write_text(yaml.safe_dump(cfg))
-    dry = snakemake(work, "-n", "--quiet", "rules")
-    jobs = {
-        line.split()[0]
-        for line in dry.stdout.splitlines()
-        if line.strip() and line.split()[0] not in ("job", "total") and not line.startswith("-")
-    }
+    dry = snakemake(work, "-n")
+    jobs = set(_job_stats(dry.stdout + dry.stderr))
     jobs.discard("all")
     assert jobs and all(j.startswith("figure_") for j in jobs), dry.stdout

@@ -1,7 +1,7 @@
 # Stage 8: published vs reproduced numbers, side by side.
 rule paper_comparison:
     input:
-        reference="workflow/paper_reference.yaml",
+        reference=f"{workflow.basedir}/workflow/paper_reference.yaml",
         table1=rules.tables.output.table1,
         eps_matrix=rules.tables.output.eps_matrix,
     output:
