@@ -95,3 +95,19 @@ def test_snakemake_stops_before_any_job_with_one_line(tmp_path):
     assert "config error at attacks.bim.eps[0]: -1 is less than or equal to the minimum of 0" in out
     assert "Traceback" not in out
     assert not (tmp_path / "results").exists()
+
+
+def test_jsma_on_large_images_is_a_config_error(tmp_path):
+    cfg = _bad("dataset", {"name": "imagefolder", "root": str(tmp_path), "image_size": 224})
+    cfg["attacks"] = {"jsma": {"gamma": 0.1}}
+    with pytest.raises(ConfigError, match=r"^config error at attacks\.jsma: JSMA refuses 150528"):
+        validate(cfg)
+
+
+def test_eps_rules_for_eps_less_and_eps_attacks():
+    with pytest.raises(ConfigError, match=r"attacks\.cw\.eps: cw has no eps budget"):
+        validate(_bad("attacks.cw.eps", [0.1]))
+    with pytest.raises(ConfigError, match=r"attacks\.bim\.eps: bim needs a list of eps"):
+        validate(_bad("attacks.bim.eps", _DELETE))
+    cfg = validate(copy.deepcopy(DEFAULT))
+    assert ("cw", "none") in attack_grid(cfg) and ("jsma", "none") in attack_grid(cfg)

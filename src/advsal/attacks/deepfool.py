@@ -58,11 +58,11 @@ class _DeepFool(Attack):
             idx, xa_out, cls = idx[still], out[still], classes[idx[still]]
             picked = xa_out.gather(1, cls)  # (n, K)
             diff = picked[:, 1:] - picked[:, :1]  # f_k - f_label (< 0 while correct)
-            grads = []
-            for j in range(diff.shape[1]):
-                (g,) = torch.autograd.grad(diff[:, j].sum(), xa, retain_graph=j < diff.shape[1] - 1)
-                grads.append(g[still])
-            w = torch.stack(grads, 1)  # (n, K-1, ...)
+            # all K-1 gradients in one batched backward pass (vmap over the output seeds)
+            k1 = diff.shape[1]
+            seeds = torch.eye(k1, device=x.device).unsqueeze(1).expand(k1, len(diff), k1)
+            (g,) = torch.autograd.grad(diff, xa, grad_outputs=seeds, is_grads_batched=True)
+            w = g[:, still].transpose(0, 1)  # (n, K-1, ...)
             dist, steps = self._step(w, diff.detach())
             best = dist.argmin(1)
             step = steps[torch.arange(len(idx)), best]
