@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from advsal.registry import Registry
+
+DATASETS: Registry = Registry("dataset")
+SPLITS = ("train", "val", "test")
+
+
+class DataUnavailable(RuntimeError):
+    """The data cannot be had here; the message says which files to place where."""
+
+
+@dataclass
+class Splits:
+    """uint8 images (N, C, H, W) and int64 labels per split, plus class names."""
+
+    x: dict  # split -> torch.uint8 tensor
+    y: dict  # split -> torch.int64 tensor
+    classes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        out = {"classes": list(self.classes)}
+        for s in SPLITS:
+            out[f"x_{s}"] = self.x[s].contiguous()
+            out[f"y_{s}"] = self.y[s].contiguous()
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Splits:
+        return cls(
+            x={s: d[f"x_{s}"] for s in SPLITS},
+            y={s: d[f"y_{s}"] for s in SPLITS},
+            classes=list(d["classes"]),
+        )
+
+
+def split_counts(n_train_pool: int, n_test_pool: int, split: dict) -> dict:
+    """Resolve the configured counts; ``None`` means everything that is left."""
+    n_val = int(split.get("val") or 0)
+    n_train = split.get("train")
+    n_train = n_train_pool - n_val if n_train is None else int(n_train)
+    n_test = split.get("test")
+    n_test = n_test_pool if n_test is None else int(n_test)
+    if n_train + n_val > n_train_pool or n_test > n_test_pool or min(n_train, n_test) <= 0:
+        raise DataUnavailable(
+            f"split {split} does not fit: {n_train_pool} training and {n_test_pool} "
+            "test images are available"
+        )
+    return {"train": n_train, "val": n_val, "test": n_test}
+
+
+def make_splits(x_pool, y_pool, x_test, y_test, split: dict, seed: int, classes) -> Splits:
+    """Shuffle with ``seed`` (some sources are sorted by label) and cut the splits.
+
+    ``x_test is None`` carves the test split from the same pool (sources without a test set).
+    """
+    import torch
+
+    rng = np.random.default_rng(seed)
+    perm = torch.from_numpy(rng.permutation(len(x_pool)))
+    x_pool, y_pool = x_pool[perm], y_pool[perm]
+    if x_test is None:
+        n_test = split.get("test")
+        if n_test is None:
+            raise DataUnavailable("this source has no test set: give split.test a number")
+        n_test = int(n_test)
+        x_test, y_test = x_pool[:n_test], y_pool[:n_test]
+        x_pool, y_pool = x_pool[n_test:], y_pool[n_test:]
+    else:
+        perm_t = torch.from_numpy(rng.permutation(len(x_test)))
+        x_test, y_test = x_test[perm_t], y_test[perm_t]
+    counts = split_counts(len(x_pool), len(x_test), split)
+    n_tr, n_va = counts["train"], counts["val"]
+    return Splits(
+        x={
+            "train": x_pool[:n_tr],
+            "val": x_pool[n_tr : n_tr + n_va],
+            "test": x_test[: counts["test"]],
+        },
+        y={
+            "train": y_pool[:n_tr].long(),
+            "val": y_pool[n_tr : n_tr + n_va].long(),
+            "test": y_test[: counts["test"]].long(),
+        },
+        classes=[str(c) for c in classes],
+    )
+
+
+def load_dataset(name: str, options: dict, seed: int) -> Splits:
+    loader = DATASETS.get(name)
+    return loader(options, seed)
