@@ -12,7 +12,6 @@ import jsonschema
 import yaml
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
-SPLITS = ("train", "val", "test")
 
 
 class ConfigError(ValueError):

@@ -15,6 +15,7 @@ from advsal import io
 from advsal.attacks import ATTACKS, perturbation_stats
 from advsal.config import attack_params, detector_settings, eps_value
 from advsal.data import Splits, load_dataset
+from advsal.data.base import SPLITS
 from advsal.detectors import DETECTORS, load_detector, save_detector
 from advsal.models import build, load_model, save_model
 from advsal.runtime import pick_device, seed_everything
@@ -22,7 +23,6 @@ from advsal.saliency import SALIENCY
 from advsal.training import as_float, fit_classifier, fit_detector, predict
 
 log = logging.getLogger(__name__)
-SPLITS = ("train", "val", "test")
 
 
 def setup(config: dict, threads: int | None = None, salt: str = "") -> torch.device:
