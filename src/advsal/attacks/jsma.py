@@ -62,10 +62,13 @@ class JSMA(Attack):
         key = (x.flatten(1) * 255).round().long().sum(1)  # a per-image, batch-free draw
         return (y + 1 + key % (n_classes - 1)) % n_classes
 
+    def _width(self, n_features: int) -> int:
+        """How many candidate pixels the pair map is built from."""
+        return n_features if self.search is None else min(self.search, n_features)
+
     def perturb(self, x, y):
         self.check_shape(x.shape[1:])
-        k = math.prod(x.shape[1:]) if self.search is None else self.search
-        chunk = max(1, self.pair_budget // (min(k, math.prod(x.shape[1:])) ** 2))
+        chunk = max(1, self.pair_budget // self._width(math.prod(x.shape[1:])) ** 2)
         return torch.cat(
             [self._chunk(x[i : i + chunk], y[i : i + chunk]) for i in range(0, len(x), chunk)]
         )
@@ -80,7 +83,7 @@ class JSMA(Attack):
         # pixels within 1% of the bound can barely move: leave them out of the search
         domain = flat < 0.99 if raising else flat > 0.01
         max_iters = math.ceil(f * self.gamma / 2)
-        k = f if self.search is None else min(self.search, f)
+        k = self._width(f)
         off_diag = ~torch.eye(k, dtype=torch.bool, device=x.device)
         live = torch.arange(len(x), device=x.device)  # images still being changed
         for _ in range(max_iters):
