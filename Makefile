@@ -5,7 +5,7 @@ SMK     := $(VENV)/bin/snakemake
 CORES   ?= all
 ARGS    ?=
 
-.PHONY: install install-test run test lint rulegraph bench clean
+.PHONY: install install-test run test lint report rulegraph bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -30,6 +30,10 @@ test: install-test
 
 lint: install-test
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(SMK) --lint
+
+# every table and figure of the finished run, captioned with the paper item it reproduces
+report: install
+	$(SMK) --cores 1 --report results/report.html $(ARGS)
 
 rulegraph: install
 	$(SMK) --rulegraph | dot -Tsvg > docs/rulegraph.svg

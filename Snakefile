@@ -6,10 +6,13 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# No `configfile:` directive: workflow/rules/common.smk reads config.yaml only when no
+# --configfile is given, so a preset is the whole config, not merged into the default.
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/inputs.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/classifier.smk"
 include: "workflow/rules/attacks.smk"

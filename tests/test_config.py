@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from advsal.config import ConfigError, attack_grid, validate
+from advsal.config import ConfigError, attack_grid, eps_token, resolve, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -34,8 +34,104 @@ _DELETE = object()
 
 def test_default_config_is_valid_and_gets_defaults():
     cfg = validate(copy.deepcopy(DEFAULT))
-    assert cfg["detector_training"]["betas"] == [0.9, 0.999]
-    assert ("bim_l2", "4") in attack_grid(cfg)
+    assert cfg["detectors"]["jsd"]["betas"] == [0.9, 0.999]
+    assert cfg["detectors"]["jsd"]["saliency"] == "gradient"
+    assert "saliency" not in cfg["detectors"]["id"]  # id reads no saliency
+    assert {s["classifier"] for s in cfg["attacks"].values()} == {"mnist_net"}
+    assert ("bim_l2", "4.0") in attack_grid(cfg)
+
+
+PRESETS = sorted((ROOT / "config").glob("*.yaml"))
+
+
+def _contains(resolved, given, key=""):
+    """Every value the file gives is the resolved value (defaults may only add keys)."""
+    if isinstance(given, dict):
+        for k, v in given.items():
+            assert k in resolved, f"{key}.{k} lost"
+            _contains(resolved[k], v, f"{key}.{k}")
+    else:
+        assert resolved == given, f"{key}: file says {given!r}, resolved {resolved!r}"
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)
+def test_a_preset_is_the_whole_config(preset):
+    given = yaml.safe_load(preset.read_text())
+    cfg = resolve([preset])
+    _contains(cfg, given)
+    for section in ("classifiers", "attacks", "saliency", "detectors"):
+        if section in given:  # no instance of config.yaml comes along
+            assert list(cfg[section]) == list(given[section]), section
+
+
+def test_paper_preset_does_not_inherit_the_default_deepfool_cut():
+    cfg = resolve([ROOT / "config" / "paper_mnist.yaml"])
+    assert "candidates" not in cfg["attacks"]["deepfool"]  # the attack's own default: all
+
+
+def test_no_configfile_means_config_yaml_and_overrides_are_typed():
+    cfg = resolve([], {"classifiers": {"mnist_net": {"epochs": "11"}}, "seed": 3})
+    assert cfg["classifiers"]["mnist_net"]["epochs"] == 11 and cfg["seed"] == 3
+    assert list(cfg["attacks"]) == list(DEFAULT["attacks"])
+
+
+def test_an_empty_attack_map_is_an_error_not_ignored(tmp_path):
+    cfg = copy.deepcopy(DEFAULT)
+    cfg["attacks"] = {}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match=r"^config error at attacks: .*(empty|non-empty)"):
+        resolve([tmp_path / "c.yaml"])
+
+
+def test_eps_tokens_are_exact_and_unique():
+    assert eps_token(0.1) == "0.1" and eps_token(0.1000001) == "0.1000001"
+    assert float(eps_token(1 / 255)) == 1 / 255
+    assert eps_token(None) == "none" and eps_token(2) == "2.0"
+    with pytest.raises(ConfigError, match=r"attacks\.fgsm\.eps\[1\]: budget 0\.1 is listed twice"):
+        validate(_bad("attacks.fgsm.eps", [0.1, 0.1, 0.3]))
+    with pytest.raises(ConfigError, match=r"attacks\.bim\.eps\[0\]: an l_inf budget above 1"):
+        validate(_bad("attacks.bim.eps", [1.5]))
+    validate(_bad("attacks.bim_l2.eps", [1.5]))  # an l_2 budget may exceed 1
+
+
+@pytest.mark.parametrize(
+    "section,name,key",
+    [
+        ("attacks", "../../../../x", "attacks"),
+        ("attacks", "fg(sm", "attacks"),
+        ("detectors", "a/b", "detectors"),
+        ("classifiers", "0net", "classifiers"),
+        ("saliency", "g.rad", "saliency"),
+    ],
+)
+def test_unsafe_instance_names_are_refused(section, name, key):
+    cfg = copy.deepcopy(DEFAULT)
+    first = next(iter(cfg[section]))
+    cfg[section][name] = (
+        cfg[section].pop(first) if section != "attacks" else {"type": "fgsm", "eps": [0.1]}
+    )
+    with pytest.raises(ConfigError, match=rf"^config error at {key}: .* does not match"):
+        validate(cfg)
+
+
+@pytest.mark.parametrize("run", ["..", "../x", "a/b", ".hidden", ""])
+def test_unsafe_run_names_are_refused(run):
+    with pytest.raises(ConfigError, match=r"^config error at run:"):
+        validate(_bad("run", run))
+
+
+def test_instance_references_are_checked():
+    cfg = _bad("attacks.bim_jsd", {"type": "bim", "eps": [0.3], "against": "jsd"})
+    cfg = validate(cfg)
+    assert cfg["attacks"]["bim_jsd"]["against_fit"] == "bim"
+    with pytest.raises(ConfigError, match=r"attacks\.x\.against: no detector named 'nope'"):
+        validate(_bad("attacks.x", {"type": "bim", "eps": [0.2], "against": "nope"}))
+    with pytest.raises(ConfigError, match=r"attacks\.x\.eps\[0\]: 'bim' has no budget 0\.25"):
+        validate(_bad("attacks.x", {"type": "bim", "eps": [0.25], "against": "jsd"}))
+    with pytest.raises(ConfigError, match=r"attacks\.fgsm\.classifier: no classifier named 'g'"):
+        validate(_bad("attacks.fgsm.classifier", "g"))
+    with pytest.raises(ConfigError, match=r"detectors\.jsd\.saliency: no saliency instance"):
+        validate(_bad("detectors.jsd", {"saliency": "nope"}))
 
 
 @pytest.mark.parametrize(
@@ -48,8 +144,8 @@ def test_default_config_is_valid_and_gets_defaults():
         ("attacks.bim.steps", 0, "attacks.bim.eps[0]", "steps"),
         ("attacks.bim.stepz", 3, "attacks.bim.eps[0]", "stepz"),
         ("detectors.xyz", {}, "detectors.xyz.type", "unknown detector"),
-        ("saliency.method", "smoothgrad?", "saliency.method", "unknown saliency"),
-        ("classifier.lr", "fast", "classifier.lr", "not of type"),
+        ("saliency.gradient.method", "smoothgrad", "saliency.gradient.method", "unknown saliency"),
+        ("classifiers.mnist_net.lr", "fast", "classifiers.mnist_net.lr", "not of type"),
         ("plots.format", "bmp", "plots.format", "is not one of"),
         ("dataset.colour", "red", "dataset", "colour"),
     ],

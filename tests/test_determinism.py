@@ -1,4 +1,4 @@
-"""Two runs of the same config give the same numbers on CPU."""
+"""Two runs of the same config give the same numbers and bytes on CPU, wherever they write."""
 
 from __future__ import annotations
 
@@ -7,17 +7,30 @@ import json
 import torch
 import yaml
 
-from advsal import stages
-from advsal.config import validate
+from advsal.config import attack_settings, validate
+from advsal.stages.attack import make_attack
+from advsal.stages.classifier import train_classifier
+from advsal.stages.data import make_data
 from tests.test_pipeline import TINY
 
 
 def _run(tmp, config):
     data = tmp / "splits.pt"
-    stages.make_data(config, data)
-    stages.train_classifier(config, data, tmp / "m.pt", tmp / "m.json", tmp / "h.csv", threads=2)
-    stages.make_attack(
-        config, "bim", "0.2", "test", data, tmp / "m.pt", tmp / "a.pt", tmp / "a.json", threads=2
+    rt = {"seed": config["seed"], "device": "cpu", "threads": 2}
+    make_data(config["dataset"], config["seed"], data)
+    settings = dict(config["classifiers"]["net"], epochs=1)
+    train_classifier("net", settings, data, tmp / "m.pt", tmp / "m.json", tmp / "h.csv", **rt)
+    make_attack(
+        "bim",
+        attack_settings(config, "bim"),
+        "0.2",
+        "test",
+        data,
+        tmp / "m.pt",
+        tmp / "a.pt",
+        tmp / "a.json",
+        options=config["attack_options"],
+        **rt,
     )
     return (
         json.loads((tmp / "m.json").read_text()),
@@ -26,11 +39,15 @@ def _run(tmp, config):
     )
 
 
-def test_same_config_same_metrics_on_cpu(tmp_path):
+def test_same_config_same_metrics_and_checkpoint_bytes_on_cpu(tmp_path):
     config = validate(yaml.safe_load(yaml.safe_dump(TINY)))
-    config["classifier"]["epochs"] = 1
+    # the second run writes under another folder and file names: the seed is not the path
     (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first, second = _run(tmp_path / "a", config), _run(tmp_path / "b", config)
+    (tmp_path / "other" / "place").mkdir(parents=True)
+    first = _run(tmp_path / "a", config)
+    second = _run(tmp_path / "other" / "place", config)
     assert first[0] == second[0] and first[1] == second[1]
     assert torch.equal(first[2], second[2])
+    for f in ("m.pt", "a.pt", "splits.pt"):
+        a, b = (tmp_path / "a" / f).read_bytes(), (tmp_path / "other" / "place" / f).read_bytes()
+        assert a == b, f"{f} differs byte for byte"

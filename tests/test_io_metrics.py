@@ -57,3 +57,27 @@ def test_choose_eps_takes_the_smallest_eps_below_threshold():
     assert ch.loc["fgsm", "eps"] == "0.2" and bool(ch.loc["fgsm", "threshold_met"])
     assert ch.loc["weak", "eps"] == "10" and not bool(ch.loc["weak", "threshold_met"])
     assert ch.loc["cw", "eps"] == "none" and bool(ch.loc["cw", "threshold_met"])
+
+
+def test_outputs_get_ordinary_permissions_and_checkpoints_are_byte_identical(tmp_path):
+    obj = {"w": torch.arange(6.0).view(2, 3), "name": "x"}
+    io.save_tensors(tmp_path / "a.pt", obj)
+    io.save_tensors(tmp_path / "sub" / "other_name.pt", obj)
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "sub" / "other_name.pt").read_bytes()
+    io.write_json(tmp_path / "m.json", {"a": 1})
+    for f in ("a.pt", "m.json"):
+        assert (tmp_path / f).stat().st_mode & 0o777 == io.FILE_MODE != 0o600
+
+
+class _Payload:
+    def __reduce__(self):
+        return (print, ("this ran",))
+
+
+def test_unsafe_checkpoint_is_refused_as_unsafe_not_corrupted(tmp_path):
+    torch.save({"state_dict": {}, "x": _Payload()}, tmp_path / "evil.pt")
+    with pytest.raises(io.CheckpointError) as err:
+        load_model(tmp_path / "evil.pt")
+    msg = str(err.value)
+    assert "unsafe checkpoint refused" in msg and "(print)" in msg
+    assert "corrupted" not in msg and "weights_only" not in msg and "\n" not in msg

@@ -1,11 +1,16 @@
-"""The whole DAG through Snakemake on a tiny config: outputs exist, hold sane values, re-runs
-are no-ops, and a plotting change re-runs only the figure rules."""
+"""The whole DAG through Snakemake on a tiny config with two classifiers, two saliency
+instances and two adaptive attacks: outputs exist and hold sane values; a re-run is a no-op; a
+plot, eps or library change re-runs only what depends on it; the report holds the results."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +18,7 @@ import pytest
 import torch
 import yaml
 
+from advsal import io
 from advsal.tables import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,23 +27,34 @@ TINY = {
     "seed": 0,
     "device": "cpu",
     "dataset": {"name": "mnist5k", "split": {"train": 300, "val": 100, "test": 100}},
-    "classifier": {"epochs": 2, "batch_size": 50},
+    # two named classifiers in one run: every attack, saliency and detector names one
+    "classifiers": {
+        "net": {"epochs": 4, "batch_size": 50},
+        "net2": {"epochs": 2, "batch_size": 50, "dropout": 0.3},
+    },
     "attacks": {
         "fgsm": {"eps": [0.1, 0.3]},
         "bim": {"eps": [0.2], "steps": 3, "rel_stepsize": 0.5},
-        "bim_l2": {"eps": [2.0], "steps": 3, "rel_stepsize": 0.5},
         "deepfool": {"steps": 5},  # an eps-less attack: its budget token is "none"
+        # adaptive adversaries: fool f and the detector fitted to bim at 0.2 at once
+        "bim_jsd": {"type": "bim", "eps": [0.2], "steps": 20, "against": "jsd"},
+        "bim_id": {"type": "bim", "eps": [0.2], "steps": 20, "against": "id"},
+        "fgsm2": {"type": "fgsm", "eps": [0.3], "classifier": "net2"},
     },
     "attack_options": {"train_limit": 150},
-    "detectors": {"jsd": {}, "id": {}},
-    "detector_training": {"epochs": 2, "lr": 0.001},
+    "saliency": {
+        "grad": {"method": "gradient"},
+        "grad2": {"method": "gradient", "classifier": "net2"},
+    },
+    "detectors": {"jsd": {}, "id": {}, "jsd2": {"type": "jsd", "classifier": "net2"}},
+    "detector_training": {"epochs": 6, "lr": 0.001},
     "evaluation": {"paper": "zhang2018_mnist"},
     "plots": {"n_examples": 3, "dpi": 60},
     "resources": {"threads": 1, "mem_mb": 1000},
 }
 
 
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+def snakemake(workdir: Path, *args: str, env=None, check=True) -> subprocess.CompletedProcess:
     cmd = [
         sys.executable,
         "-m",
@@ -52,8 +69,10 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
         "2",
         *args,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=full_env)
+    if check:
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
 
 
@@ -81,45 +100,66 @@ def run(tmp_path_factory):
 @pytest.mark.slow
 def test_every_output_exists_with_sane_values(run):
     _, r = run
-    metrics = json.loads((r / "classifier/metrics.json").read_text())
-    assert 0.5 < metrics["test_acc"] <= 1.0
+    for clf in ("net", "net2"):
+        metrics = json.loads((r / f"classifiers/{clf}/metrics.json").read_text())
+        assert 0.5 < metrics["test_acc"] <= 1.0 and metrics["classifier"] == clf
 
     summary = read_table(r / "attacks/summary.csv")
-    assert len(summary) == 5 * 3  # (attack, eps) x split
+    assert len(summary) == 7 * 3  # (attack, eps) x split
     assert set(summary[summary["attack"] == "deepfool"]["eps"]) == {"none"}
+    assert set(summary[summary["attack"] == "fgsm2"]["classifier"]) == {"net2"}
     summary["eps"] = pd.to_numeric(summary["eps"], errors="coerce")
-    linf = summary[summary["attack"].isin(["fgsm", "bim"])]
+    linf = summary[summary["norm"] == "linf"]
     assert (linf["linf"] <= linf["eps"] + 1e-5).all()
-    l2 = summary[summary["attack"] == "bim_l2"]
-    assert (l2["l2"] <= l2["eps"] + 1e-4).all()
     assert (summary["accuracy_adv"] < summary["accuracy_clean"]).all()
     adv = torch.load(r / "attacks/fgsm/0.3/test.pt", weights_only=True)["x_adv"]
     assert adv.shape == (100, 1, 28, 28) and adv.min() >= 0 and adv.max() <= 1
 
     t1 = read_table(r / "tables/table1.csv")
-    attacks = {"fgsm", "bim", "bim_l2", "deepfool"}
-    assert set(t1["detector"]) == {"jsd", "id"} and set(t1["attack"]) == attacks
+    net_attacks = {"fgsm", "bim", "deepfool", "bim_jsd", "bim_id"}
+    for det, attacks in (("jsd", net_attacks), ("id", net_attacks), ("jsd2", {"fgsm2"})):
+        assert set(t1[t1["detector"] == det]["attack"]) == attacks, det
+    assert set(t1[t1["detector"] == "jsd2"]["classifier"]) == {"net2"}
     for col in ("f_clean", "f_adv", "d_clean", "d_adv", "d_auc"):
         assert t1[col].between(0, 1).all()
+    assert "threshold_met" in t1.columns
 
     eps_m = read_table(r / "tables/eps_matrix.csv")
-    assert len(eps_m) == 2 * (4 + 1 + 1 + 1)  # detectors x (fgsm 2x2 + one cell each)
+    assert len(eps_m) == 2 * (4 + 4) + 1  # jsd, id: fgsm 2x2 + one cell each; jsd2: one
     cross = read_table(r / "tables/cross_attack.csv")
-    assert len(cross) == 2 * 4 * 4
+    assert len(cross) == 2 * 5 * 5 + 1
     assert cross[["accuracy", "tpr", "fpr", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
 
-    for fig in (
-        "eps_matrix_jsd",
-        "eps_matrix_id",
-        "cross_attack",
-        "examples",
-        "classifier_training",
-    ):
+    figures = ["eps_matrix_jsd", "eps_matrix_id", "cross_attack", "detectability"]
+    figures += ["examples_grad", "examples_grad2", "classifier_training_net"]
+    for fig in figures:
         assert (r / f"figures/{fig}.png").stat().st_size > 1000
+    assert not (r / "figures/eps_matrix_jsd2.png").exists()  # one budget: no matrix to draw
     md = (r / "paper_comparison.md").read_text()
     assert "| Table 1 | fgsm | f_adv" in md and "0.12" in md
     assert list((r / "logs").rglob("*.log")) and list((r / "benchmarks").rglob("*.tsv"))
     assert not list(r.rglob("*.tmp"))
+    # ordinary permissions, not the 0600 of a temporary file
+    modes = {f.relative_to(r): stat.S_IMODE(f.stat().st_mode) for f in r.rglob("*") if f.is_file()}
+    assert all(m == io.FILE_MODE for m in modes.values()), modes
+
+
+@pytest.mark.slow
+def test_against_attacks_fool_f_and_the_detector_at_once(run):
+    _, r = run
+    summary = read_table(r / "attacks/summary.csv").set_index(["attack", "split"])
+    cross = read_table(r / "tables/cross_attack.csv")
+    for det, adaptive in (("jsd", "bim_jsd"), ("id", "bim_id")):
+        row = summary.loc[(adaptive, "test")]
+        assert row["against"] == det and row["accuracy_adv"] < 0.5 * row["accuracy_clean"]
+        # the attacked detector (fitted to bim at 0.2) flags the adaptive adversarials far less
+        # often than the static ones it was fitted to
+        cell = cross[(cross["detector"] == det) & (cross["attack_fit"] == "bim")]
+        tpr = cell.set_index("attack_test")["tpr"]
+        assert tpr["bim"] > 0.8, tpr
+        assert tpr[adaptive] < tpr["bim"] - 0.3, tpr
+        assert row["detector_flags_adv"] == pytest.approx(tpr[adaptive], abs=0.02)
+        assert row["fools_both"] > 0.3  # of the images f got right (static bim: ~0)
 
 
 @pytest.mark.slow
@@ -127,10 +167,69 @@ def test_rerun_is_a_noop_and_plot_change_reruns_only_figures(run):
     work, _ = run
     again = snakemake(work, "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
-    cfg = yaml.safe_load((work / "config.yaml").read_text())
-    cfg["plots"]["cmap"] = "magma"
-    (work / "config.yaml").write_text(yaml.safe_dump(cfg))
-    dry = snakemake(work, "-n")
+    dry = snakemake(work, "-n", "--config", "plots={cmap: magma}")
     jobs = set(_job_stats(dry.stdout + dry.stderr))
     jobs.discard("all")
     assert jobs and all(j.startswith("figure_") for j in jobs), dry.stdout
+
+
+@pytest.mark.slow
+def test_a_new_eps_plans_only_its_own_jobs(run):
+    work, _ = run
+    dry = snakemake(work, "-n", "--config", "attacks={fgsm: {eps: [0.1, 0.3, 0.5]}}")
+    jobs = _job_stats(dry.stdout + dry.stderr)
+    assert jobs["attack"] == 3 and jobs["train_detector"] == 2 and jobs["saliency_adv"] == 1
+    assert "train_classifier" not in jobs and "saliency_clean" not in jobs
+
+
+@pytest.mark.slow
+def test_a_library_edit_reruns_the_rules_that_import_it(run, tmp_path):
+    """A copy of the library with plots.py changed: only the figure rules are planned."""
+    work, _ = run
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "src" / "advsal", src / "advsal")
+    for shared in ("workflow", "config.yaml"):  # the library finds its schema beside src/
+        (tmp_path / shared).symlink_to(ROOT / shared)
+    plots = src / "advsal" / "plots.py"
+    plots.write_text(plots.read_text() + "\n\ndef _new_helper():\n    return 1\n")
+    dry = snakemake(work, "-n", env={"PYTHONPATH": str(src)})
+    jobs = set(_job_stats(dry.stdout + dry.stderr)) - {"all"}
+    assert jobs and all(j.startswith("figure_") for j in jobs), jobs
+    # a comment is not code: nothing to do
+    plots.write_text((ROOT / "src/advsal/plots.py").read_text() + "\n# a comment\n")
+    quiet = snakemake(work, "-n", env={"PYTHONPATH": str(src)})
+    assert "Nothing to be done" in quiet.stdout + quiet.stderr
+
+
+@pytest.mark.slow
+def test_report_holds_every_figure_and_table(run):
+    work, r = run
+    snakemake(work, "--report", str(work / "report.zip"))
+    with zipfile.ZipFile(work / "report.zip") as z:
+        names = "\n".join(z.namelist())
+    for f in ("table1.csv", "cross_attack.csv", "cross_attack.png", "examples_grad.png"):
+        assert f in names, names
+    assert "paper_comparison.csv" in names
+
+
+@pytest.mark.slow
+def test_an_unsafe_checkpoint_is_one_line_on_the_console(run):
+    """Last in this module: it replaces a checkpoint, so later dry runs would plan work."""
+    work, r = run
+    model = r / "classifiers/net2/model.pt"
+    saved = model.read_bytes()
+    torch.save({"x": _Evil()}, model)
+    try:
+        target = "results/mnist5k/attacks/fgsm2/0.3/test.pt"
+        proc = snakemake(work, "--force", target, check=False)
+    finally:
+        model.write_bytes(saved)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "unsafe checkpoint refused" in out and "posix.system" in out, out[-2000:]
+    assert "weights_only=False" not in out and "Traceback" not in out
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))

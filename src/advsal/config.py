@@ -1,23 +1,82 @@
-"""Config validation (schema + registry names) and the plan of targets derived from it.
+"""A run's config: resolution, validation, and the settings each job declares.
 
-``validate(config)`` fills the schema's defaults and raises :class:`ConfigError` with one line
-that names the key, before Snakemake schedules any job.
+``resolve(configfiles, overrides)`` is what the Snakefile calls: the ``--configfile`` files (or
+``config.yaml`` when none is given, never both), then the ``--config`` overrides, then the
+schema's defaults, the registry checks and the instance references (which classifier an attack
+targets, which saliency a detector reads). Every error is one :class:`ConfigError` line naming
+the key, raised before Snakemake schedules any job. Jobs re-resolve the same way from the same
+command line, so a cluster job sees exactly the config of the run that spawned it.
 """
 
 from __future__ import annotations
 
+import copy
+import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import jsonschema
 import yaml
 
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+from advsal.errors import ConfigError
+
+__all__ = ["ConfigError", "resolve", "validate"]
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_CONFIG = ROOT / "config.yaml"
+NO_EPS = "none"
+# keys of an attack instance that the pipeline reads; the rest go to the attack's constructor
+ATTACK_KEYS = ("type", "eps", "classifier", "against", "against_fit")
+TRAINING_KEYS = ("epochs", "lr", "batch_size", "betas")
 
 
-class ConfigError(ValueError):
-    pass
+# -- resolution ----------------------------------------------------------------------------
+def resolve(
+    configfiles: Iterable = (), overrides: Mapping | None = None, default=DEFAULT_CONFIG
+) -> dict:
+    """The whole config of a run, validated. ``configfiles`` replace ``default`` (merged in
+    order among themselves); ``overrides`` (Snakemake's ``--config``) go on top, their string
+    values read as YAML so ``classifiers={"f": {"epochs": 11}}`` gives the integer 11."""
+    files = [Path(f) for f in configfiles] or [Path(default)]
+    config: dict = {}
+    for f in files:
+        try:
+            loaded = yaml.safe_load(f.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"config error in {f}: {exc}".replace("\n", " ")) from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config error in {f}: the top level must be a mapping")
+        merge(config, loaded)
+    merge(config, typed(dict(overrides or {})))
+    return validate(config)
 
 
+def merge(base: dict, extra: Mapping) -> dict:
+    """Recursive dict update (Snakemake's rule for --config on top of a file)."""
+    for k, v in extra.items():
+        if isinstance(v, Mapping) and isinstance(base.get(k), dict):
+            merge(base[k], v)
+        else:
+            base[k] = copy.deepcopy(v)
+    return base
+
+
+def typed(value):
+    """Snakemake parses nested ``--config`` values as strings; read each leaf as YAML."""
+    if isinstance(value, Mapping):
+        return {k: typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    if isinstance(value, str):
+        try:
+            return yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+    return value
+
+
+# -- validation ----------------------------------------------------------------------------
 def _path(parts) -> str:
     out = ""
     for p in parts:
@@ -33,14 +92,10 @@ def _with_defaults(cls):
         if isinstance(instance, dict):
             for key, sub in props.items():
                 if "default" in sub and key not in instance:
-                    instance[key] = _copy(sub["default"])
+                    instance[key] = copy.deepcopy(sub["default"])
         yield from set_props(validator, props, instance, schema)
 
     return jsonschema.validators.extend(cls, {"properties": properties})
-
-
-def _copy(v):
-    return yaml.safe_load(yaml.safe_dump(v))
 
 
 def load_schema(path: Path = SCHEMA) -> dict:
@@ -55,11 +110,91 @@ def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
     if errors:
         err = jsonschema.exceptions.best_match(errors)
         raise ConfigError(f"config error at {_path(err.absolute_path)}: {err.message}")
-    _check_names(config)
+    _complete(config)
+    _check_registered(config)
     return config
 
 
-def _check_names(config: dict) -> None:
+def _fail(key: str, msg) -> None:
+    raise ConfigError(f"config error at {key}: {msg}")
+
+
+def _check(key: str, fn):
+    from advsal.registry import UnknownNameError
+
+    try:
+        return fn()
+    except (UnknownNameError, TypeError, ValueError, KeyError) as exc:
+        raise ConfigError(f"config error at {key}: {exc}") from None
+
+
+def _complete(config: dict) -> None:
+    """Make every instance reference explicit: types, classifiers, saliency, training."""
+    from advsal.detectors import DETECTORS
+
+    first_clf = next(iter(config["classifiers"]))
+
+    def own_classifier(section, name, spec):
+        clf = spec.setdefault("classifier", first_clf)
+        if clf not in config["classifiers"]:
+            _fail(f"{section}.{name}.classifier", f"no classifier named {clf!r}")
+        return clf
+
+    for name, spec in config["saliency"].items():
+        spec.setdefault("method", name)
+        own_classifier("saliency", name, spec)
+    for name, spec in config["detectors"].items():
+        spec.setdefault("type", name)
+        clf = own_classifier("detectors", name, spec)
+        for k in TRAINING_KEYS:
+            spec.setdefault(k, copy.deepcopy(config["detector_training"][k]))
+        cls = _check(f"detectors.{name}.type", lambda s=spec: DETECTORS.get(s["type"]))
+        if not cls.needs_saliency:
+            spec.pop("saliency", None)
+            continue
+        ours = [s for s, v in config["saliency"].items() if v["classifier"] == clf]
+        sal = spec.setdefault("saliency", ours[0] if ours else None)
+        if sal is None:
+            _fail(f"detectors.{name}.saliency", f"{name} reads saliency; no instance is on {clf}")
+        if sal not in config["saliency"]:
+            _fail(f"detectors.{name}.saliency", f"no saliency instance named {sal!r}")
+        if config["saliency"][sal]["classifier"] != clf:
+            _fail(f"detectors.{name}.saliency", f"{sal!r} is on another classifier than {clf!r}")
+    for name, spec in config["attacks"].items():
+        spec.setdefault("type", name)
+        own_classifier("attacks", name, spec)
+    for name, spec in config["attacks"].items():
+        if "against" in spec:
+            _complete_against(config, name, spec)
+
+
+def _complete_against(config: dict, name: str, spec: dict) -> None:
+    key = f"attacks.{name}"
+    det = spec["against"]
+    if det not in config["detectors"]:
+        _fail(f"{key}.against", f"no detector named {det!r}")
+    if config["detectors"][det]["classifier"] != spec["classifier"]:
+        _fail(f"{key}.against", f"detector {det!r} guards another classifier than this attack's")
+    plain = [
+        a
+        for a, s in config["attacks"].items()
+        if s["type"] == spec["type"]
+        and "against" not in s
+        and s["classifier"] == spec["classifier"]
+    ]
+    fit = spec.setdefault("against_fit", plain[0] if plain else None)
+    if fit is None:
+        _fail(f"{key}.against_fit", "name the attack the detector was fitted to")
+    if fit not in config["attacks"] or "against" in config["attacks"][fit]:
+        _fail(f"{key}.against_fit", f"{fit!r} is not an attack without 'against'")
+    fitted = {eps_token(e) for e in config["attacks"][fit].get("eps") or [None]}
+    for i, e in enumerate(spec.get("eps") or [None]):
+        if eps_token(e) not in fitted:
+            at = f"{key}.eps[{i}]" if e is not None else key
+            _fail(at, f"{fit!r} has no budget {eps_token(e)} to fit {det!r} to")
+
+
+def _check_registered(config: dict) -> None:
     """Names must be registered and settings must construct; errors name the key."""
     from torch import nn
 
@@ -67,48 +202,45 @@ def _check_names(config: dict) -> None:
     from advsal.data import DATASETS
     from advsal.detectors import DETECTORS
     from advsal.models import ARCHS
-    from advsal.registry import UnknownNameError
     from advsal.saliency import SALIENCY
 
-    def check(key: str, fn):
-        try:
-            return fn()
-        except (UnknownNameError, TypeError, ValueError, KeyError) as exc:
-            raise ConfigError(f"config error at {key}: {exc}") from None
-
     ds = config["dataset"]
-    check("dataset.name", lambda: DATASETS.get(ds["name"]))
+    _check("dataset.name", lambda: DATASETS.get(ds["name"]))
     if ds["name"] == "imagefolder" and not Path(ds["root"]).is_dir():
-        raise ConfigError(f"config error at dataset.root: directory {ds['root']!r} does not exist")
-    check("classifier.arch", lambda: ARCHS.get(config["classifier"]["arch"]))
+        _fail("dataset.root", f"directory {ds['root']!r} does not exist")
+    for name, spec in config["classifiers"].items():
+        _check(f"classifiers.{name}.arch", lambda s=spec: ARCHS.get(s["arch"]))
 
     dummy = nn.Identity()
     label = config["attack_options"]["label"]
     shape = dataset_shape(ds)
     for name, spec in config["attacks"].items():
-        cls = check(f"attacks.{name}.type", lambda s=spec, n=name: ATTACKS.get(s.get("type", n)))
-        if cls.uses_eps and not spec.get("eps"):
-            raise ConfigError(f"config error at attacks.{name}.eps: {name} needs a list of eps")
+        cls = _check(f"attacks.{name}.type", lambda s=spec: ATTACKS.get(s["type"]))
+        eps_list = spec.get("eps")
+        if cls.uses_eps and not eps_list:
+            _fail(f"attacks.{name}.eps", f"{name} needs a list of eps")
         if not cls.uses_eps and "eps" in spec:
-            raise ConfigError(
-                f"config error at attacks.{name}.eps: {name} has no eps budget (remove the key)"
-            )
-        for i, eps in enumerate(spec.get("eps") or [None]):
+            _fail(f"attacks.{name}.eps", f"{name} has no eps budget (remove the key)")
+        tokens = [eps_token(e) for e in eps_list or []]
+        for i, eps in enumerate(eps_list or []):
+            if tokens.index(tokens[i]) != i:
+                _fail(f"attacks.{name}.eps[{i}]", f"budget {eps} is listed twice")
+            if cls.norm == "linf" and eps > 1:
+                _fail(f"attacks.{name}.eps[{i}]", f"an l_inf budget above 1 ({eps}) is no budget")
+        for i, eps in enumerate(eps_list or [None]):
             key = f"attacks.{name}.eps[{i}]" if eps is not None else f"attacks.{name}"
-            atk = check(
+            atk = _check(
                 key, lambda c=cls, e=eps, s=spec: c(dummy, eps=e, label=label, **attack_params(s))
             )
             if shape and hasattr(atk, "check_shape"):
-                check(f"attacks.{name}", lambda a=atk: a.check_shape(shape))
-    sal = config["saliency"]
-    mcls = check("saliency.method", lambda: SALIENCY.get(sal["method"]))
-    check("saliency.params", lambda: mcls(dummy, **sal["params"]))
+                _check(f"attacks.{name}", lambda a=atk: a.check_shape(shape))
+    for name, spec in config["saliency"].items():
+        mcls = _check(f"saliency.{name}.method", lambda s=spec: SALIENCY.get(s["method"]))
+        _check(f"saliency.{name}.params", lambda c=mcls, s=spec: c(dummy, **s["params"]))
     for name, spec in config["detectors"].items():
-        dcls = check(
-            f"detectors.{name}.type", lambda s=spec, n=name: DETECTORS.get(s.get("type", n))
-        )
+        dcls = DETECTORS.get(spec["type"])
         if not dcls.needs_classifier:
-            check(f"detectors.{name}.params", lambda c=dcls, s=spec: c((1, 28, 28), **s["params"]))
+            _check(f"detectors.{name}.params", lambda c=dcls, s=spec: c((1, 28, 28), **s["params"]))
 
 
 def dataset_shape(ds: dict) -> tuple[int, int, int] | None:
@@ -124,17 +256,28 @@ def dataset_shape(ds: dict) -> tuple[int, int, int] | None:
     return known.get(ds["name"])
 
 
+# -- what each job reads -------------------------------------------------------------------
 def attack_params(spec: dict) -> dict:
-    """An attack's constructor arguments: its settings less the bookkeeping keys."""
-    return {k: v for k, v in spec.items() if k not in ("type", "eps")}
+    """An attack's constructor arguments: its settings less the pipeline's keys."""
+    return {k: v for k, v in spec.items() if k not in ATTACK_KEYS}
 
 
-NO_EPS = "none"
+def attack_settings(config: dict, name: str) -> dict:
+    """What one attack job reads: the instance's settings without its eps grid (the job's own
+    eps is its wildcard), so adding a budget re-runs nothing that exists."""
+    return {k: v for k, v in config["attacks"][name].items() if k != "eps"}
 
 
 def eps_token(eps: float | None) -> str:
-    """The path token of a budget: ``0.1`` -> ``"0.1"``; ``None`` (eps-less attacks) -> "none"."""
-    return NO_EPS if eps is None else f"{float(eps):g}"
+    """The exact path token of a budget: ``0.1`` -> ``"0.1"``, ``1/255`` ->
+    ``"0.00392156862745098"`` (the shortest text that reads back as the same float, so two
+    budgets never share a path); ``None`` (eps-less attacks) -> ``"none"``."""
+    if eps is None:
+        return NO_EPS
+    value = float(eps)
+    if not math.isfinite(value):
+        raise ValueError(f"eps must be finite, got {eps!r}")
+    return repr(value)
 
 
 def eps_value(token: str) -> float | None:
@@ -152,10 +295,3 @@ def attack_grid(config: dict) -> list[tuple[str, str]]:
         for a, spec in config["attacks"].items()
         for e in spec.get("eps") or [None]
     ]
-
-
-def detector_settings(config: dict, name: str) -> dict:
-    spec = config["detectors"][name]
-    base = dict(config["detector_training"])
-    base.update({k: spec[k] for k in ("epochs", "lr", "batch_size") if k in spec})
-    return {"type": spec.get("type", name), "params": spec.get("params", {}), **base}

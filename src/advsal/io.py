@@ -7,16 +7,29 @@ killed job never leaves a truncated file under the final name.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import pickle
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from advsal.errors import CheckpointError
 
-class CheckpointError(RuntimeError):
-    """A checkpoint that is missing, truncated or not what advsal wrote."""
+__all__ = ["CheckpointError", "atomic_path", "load_tensors", "save_tensors"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates files 0600; a finished output gets the mode any new file of the user gets
+FILE_MODE = 0o666 & ~_umask()
 
 
 @contextlib.contextmanager
@@ -29,6 +42,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, FILE_MODE)
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
@@ -53,11 +67,17 @@ def write_csv(path: str | os.PathLike, frame) -> None:
 
 
 def save_tensors(path: str | os.PathLike, obj: dict) -> None:
-    """torch.save through a temporary file. ``obj`` holds tensors, numbers, strings, dicts."""
+    """torch.save through a temporary file. ``obj`` holds tensors, numbers, strings, dicts.
+
+    The archive is built in memory: torch names a zip's records after the file it writes to,
+    and the temporary name is random, so saving to the file directly would make two runs'
+    checkpoints differ byte for byte."""
     import torch
 
+    buf = io.BytesIO()
+    torch.save(obj, buf)
     with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+        tmp.write_bytes(buf.getvalue())
 
 
 def load_tensors(path: str | os.PathLike, expect: tuple[str, ...] = ()) -> dict:
@@ -69,11 +89,23 @@ def load_tensors(path: str | os.PathLike, expect: tuple[str, ...] = ()) -> dict:
         raise CheckpointError(f"{path}: checkpoint not found")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # pickle/zip errors differ by torch version; one message for all
-        raise CheckpointError(
-            f"{path}: corrupted or unreadable checkpoint ({type(exc).__name__}); "
-            "delete it and re-run the rule that makes it"
-        ) from exc
+    except pickle.UnpicklingError as exc:
+        found = re.search(r"(?:GLOBAL|global) ([\w.]+)", str(exc))
+        if "Weights only load failed" in str(exc) and found:
+            raise CheckpointError(
+                f"{path}: unsafe checkpoint refused: it asks to run Python code "
+                f"({found.group(1)}), which advsal never writes; do not load it"
+            ) from None
+        raise _corrupted(path, exc) from None
+    except Exception as exc:  # zip/pickle errors differ by torch version; one message for all
+        raise _corrupted(path, exc) from None
     if not isinstance(obj, dict) or any(k not in obj for k in expect):
         raise CheckpointError(f"{path}: not an advsal file (expected keys {list(expect)})")
     return obj
+
+
+def _corrupted(path: Path, exc: Exception) -> CheckpointError:
+    return CheckpointError(
+        f"{path}: corrupted or unreadable checkpoint ({type(exc).__name__}); "
+        "delete it and re-run the rule that makes it"
+    )

@@ -31,90 +31,142 @@ def _order(values: pd.Series) -> list:
     return [uniq[i] for i in numeric.argsort()] if numeric.notna().all() else uniq
 
 
-def _heat(ax, frame, index, columns, value, cmap, title):
-    mat = frame.pivot_table(index=index, columns=columns, values=value, aggfunc="mean")
-    mat = mat.reindex(index=_order(frame[index]), columns=_order(frame[columns]))
-    sns.heatmap(
-        mat, annot=True, fmt=".2f", vmin=0.5, vmax=1.0, cmap=cmap, cbar=False, ax=ax, square=True
+def _eps_label(token) -> str:
+    """A budget for a tick label: at most 4 significant digits (the token itself is exact)."""
+    try:
+        return f"{float(token):.4g}"
+    except ValueError:
+        return str(token)
+
+
+ACCURACY = "detector accuracy on the balanced clean + adversarial test set"
+SCALE = {"vmin": 0.5, "vmax": 1.0}  # chance .. perfect, the same on every heatmap
+
+
+def _grid(n: int, width: float, height: float, max_cols: int = 4):
+    cols = min(n, max_cols)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(width * cols + 1.2, height * rows + 0.8),
+        squeeze=False,
+        layout="constrained",
     )
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat[:n])
+
+
+def _heat(ax, mat, cmap, title, fmt_ticks=None):
+    sns.heatmap(mat, annot=True, fmt=".2f", cmap=cmap, cbar=False, ax=ax, square=True, **SCALE)
     ax.set_title(title)
-    return mat
+    if fmt_ticks:
+        ax.set_xticklabels([fmt_ticks(t.get_text()) for t in ax.get_xticklabels()])
+        ax.set_yticklabels([fmt_ticks(t.get_text()) for t in ax.get_yticklabels()], rotation=0)
+
+
+def _colorbar(fig, axes, cmap):
+    mappable = plt.cm.ScalarMappable(plt.Normalize(**SCALE), cmap=cmap)
+    bar = fig.colorbar(mappable, ax=axes, shrink=0.8, pad=0.02)
+    bar.set_label("detector accuracy (0.5 = chance)")
 
 
 def eps_matrix_figure(csv, detector: str, out, opts: dict, value: str = "accuracy") -> None:
-    """Zhang Fig. 3: one panel per attack, eps_test rows x eps_fit columns."""
+    """Zhang Fig. 3: one panel per attack with several budgets, eps_test rows x eps_fit columns."""
     _style(opts)
     frame = read_table(csv)
     frame = frame[frame["detector"] == detector]
-    attacks = list(dict.fromkeys(frame["attack"]))
-    fig, axes = plt.subplots(1, len(attacks), figsize=(3.4 * len(attacks), 3.2), squeeze=False)
-    for ax, attack in zip(axes[0], attacks, strict=True):
-        _heat(
-            ax,
-            frame[frame["attack"] == attack],
-            "eps_test",
-            "eps_fit",
-            value,
-            opts["cmap"],
-            f"{detector.upper()}: {attack}",
-        )
-        ax.set_xlabel(r"$\epsilon_{fit}$")
-        ax.set_ylabel(r"$\epsilon_{test}$")
+    sizes = frame.groupby("attack", sort=False)["eps_fit"].nunique()
+    attacks = [a for a, k in sizes.items() if k > 1]  # a single budget is no matrix
+    if not attacks:
+        raise ValueError(f"detector {detector!r}: no attack with several budgets to plot")
+    fig, axes = _grid(len(attacks), 3.0, 2.9)
+    for ax, attack in zip(axes, attacks, strict=True):
+        sub = frame[frame["attack"] == attack]
+        mat = sub.pivot_table(index="eps_test", columns="eps_fit", values=value, aggfunc="mean")
+        mat = mat.reindex(index=_order(sub["eps_test"]), columns=_order(sub["eps_fit"]))
+        _heat(ax, mat, opts["cmap"], attack, _eps_label)
+        ax.set_xlabel(r"$\epsilon$ fitted to")
+        ax.set_ylabel(r"$\epsilon$ tested on")
+    _colorbar(fig, axes, opts["cmap"])
+    fig.suptitle(f"{detector}: {ACCURACY}")
     _save(fig, out, opts)
+
+
+def _flagged(names, met: dict) -> list[str]:
+    return [f"{n} *" if not met.get(n, True) else n for n in names]
 
 
 def cross_attack_figure(csv, out, opts: dict, value: str = "accuracy") -> None:
-    """Zhang Fig. 4 / Metzen Fig. 4: one panel per detector, attack_test x attack_fit."""
+    """Zhang Fig. 4 / Metzen Fig. 4: one panel per detector, attack_test x attack_fit, each
+    attack at its chosen eps. An attack marked * never met the accuracy rule."""
     _style(opts)
     frame = read_table(csv)
     dets = list(dict.fromkeys(frame["detector"]))
-    fig, axes = plt.subplots(1, len(dets), figsize=(3.8 * len(dets), 3.6), squeeze=False)
-    for ax, det in zip(axes[0], dets, strict=True):
-        _heat(
-            ax,
-            frame[frame["detector"] == det],
-            "attack_test",
-            "attack_fit",
-            value,
-            opts["cmap"],
-            f"{det.upper()} ({value})",
+    n_att = frame.groupby("detector")["attack_fit"].nunique().max()
+    size = 0.55 * n_att + 1.6
+    fig, axes = _grid(len(dets), size, size, max_cols=2)
+    met = {
+        **dict(zip(frame["attack_fit"], frame["rule_met_fit"], strict=True)),
+        **dict(zip(frame["attack_test"], frame["rule_met_test"], strict=True)),
+    }
+    for ax, det in zip(axes, dets, strict=True):
+        sub = frame[frame["detector"] == det]
+        mat = sub.pivot_table(
+            index="attack_test", columns="attack_fit", values=value, aggfunc="mean"
         )
-        ax.set_xlabel("adversary (fit)")
-        ax.set_ylabel("adversary (test)")
+        mat = mat.reindex(
+            index=list(dict.fromkeys(sub["attack_test"])),
+            columns=list(dict.fromkeys(sub["attack_fit"])),
+        )
+        mat.index, mat.columns = _flagged(mat.index, met), _flagged(mat.columns, met)
+        _heat(ax, mat, opts["cmap"], det)
+        ax.set_xlabel("detector fitted to")
+        ax.set_ylabel("tested on")
+        ax.tick_params(axis="x", labelrotation=60)
+        ax.tick_params(axis="y", labelrotation=0)
+    _colorbar(fig, axes, opts["cmap"])
+    title = f"Cross-attack: {ACCURACY}"
+    if not all(met.values()):
+        title += "\n* the eps grid never brought f's accuracy below the threshold"
+    fig.suptitle(title)
     _save(fig, out, opts)
 
 
-def examples_figure(x, x_adv, s, s_adv, labels, out, opts: dict, title: str = "") -> None:
-    """Zhang Fig. 1: clean / adversarial image (top) and their saliency (bottom) per example."""
+def _show_image(ax, img) -> None:
+    arr = img.permute(1, 2, 0).clamp(0, 1).numpy()
+    ax.imshow(arr.squeeze(-1) if arr.shape[-1] == 1 else arr, cmap="gray", vmin=0, vmax=1)
+
+
+def examples_figure(rows, labels, out, opts: dict, title: str = "") -> None:
+    """Zhang Fig. 1: a row per attack (the first row clean), for each example the image (with
+    f's label) and its saliency, every map on one shared, symmetric colour scale."""
+    import numpy as np
+
     _style(opts)
-    n = min(opts["n_examples"], len(x))
-    fig, axes = plt.subplots(4, n, figsize=(1.5 * n, 6.2), squeeze=False)
-    rows = [
-        ("clean", x),
-        ("adversarial", x_adv),
-        ("saliency (clean)", s),
-        ("saliency (adv)", s_adv),
-    ]
-    for r, (name, data) in enumerate(rows):
+    n = min(opts["n_examples"], len(rows[0][1]))
+    maps = [s[:n].sum(1).numpy() for _, _, s in rows]  # channels summed, sign kept
+    vmax = float(np.percentile(np.abs(np.concatenate([m.ravel() for m in maps])), 99)) or 1.0
+    fig, axes = plt.subplots(
+        len(rows),
+        2 * n,
+        figsize=(1.25 * 2 * n + 1.0, 1.4 * len(rows) + 0.6),
+        squeeze=False,
+        layout="constrained",
+    )
+    for r, ((name, x, _), m) in enumerate(zip(rows, maps, strict=True)):
         for i in range(n):
-            ax = axes[r][i]
-            img = data[i]
-            if r < 2:
-                ax.imshow(
-                    img.permute(1, 2, 0).squeeze(-1).clamp(0, 1).numpy(),
-                    cmap="gray",
-                    vmin=0,
-                    vmax=1,
-                )
-            else:
-                m = img.abs().amax(0).numpy()
-                ax.imshow(m, cmap="magma")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if i == 0:
-                ax.set_ylabel(name, fontsize=8)
-            if r < 2:
-                ax.set_title(labels[r][i], fontsize=8)
+            ax_img, ax_sal = axes[r][2 * i], axes[r][2 * i + 1]
+            _show_image(ax_img, x[i])
+            ax_img.set_title(f"f: {labels[r][i]}", fontsize=7, pad=2)
+            shown = ax_sal.imshow(m[i], cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+            for ax in (ax_img, ax_sal):
+                ax.set_xticks([])
+                ax.set_yticks([])
+        axes[r][0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
+    bar = fig.colorbar(shown, ax=axes, shrink=0.6, pad=0.01)
+    bar.set_label("saliency (shared scale, clipped at the 99th percentile of |s|)")
     fig.suptitle(title)
     _save(fig, out, opts)
 
@@ -124,8 +176,10 @@ def detectability_figure(csv, out, opts: dict) -> None:
     _style(opts)
     frame = read_table(csv)
     dets = list(dict.fromkeys(frame["detector"]))
-    fig, axes = plt.subplots(1, len(dets), figsize=(4.2 * len(dets), 3.6), squeeze=False)
-    for ax, det in zip(axes[0], dets, strict=True):
+    fig, axes = _grid(len(dets), 4.2, 3.8, max_cols=2)
+    attacks = list(dict.fromkeys(frame["attack"]))
+    palette = dict(zip(attacks, sns.color_palette("tab10", len(attacks)), strict=True))
+    for ax, det in zip(axes, dets, strict=True):
         sub = frame[frame["detector"] == det].copy()
         sub["_order"] = pd.to_numeric(sub["eps"], errors="coerce")
         sub = sub.sort_values(["attack", "_order"])
@@ -134,31 +188,40 @@ def detectability_figure(csv, out, opts: dict) -> None:
             x="accuracy_adv",
             y="accuracy",
             hue="attack",
+            palette=palette,
             marker="o",
             sort=False,
             estimator=None,
             ax=ax,
+            legend=False,
         )
-        for _, r in sub.iterrows():
-            if r["eps"] != "none":
-                ax.annotate(
-                    r["eps"],
-                    (r["accuracy_adv"], r["accuracy"]),
-                    fontsize=6,
-                    xytext=(3, 3),
-                    textcoords="offset points",
-                )
-        ax.set_xlabel("classifier accuracy on adversarial test images")
+        for attack, grp in sub.groupby("attack", sort=False):
+            if len(grp) > 1:  # label the smallest and largest budget of each line
+                for _, r in grp.iloc[[0, -1]].iterrows():
+                    ax.annotate(
+                        _eps_label(r["eps"]),
+                        (r["accuracy_adv"], r["accuracy"]),
+                        fontsize=6,
+                        color=palette[attack],
+                        xytext=(4, -8),
+                        textcoords="offset points",
+                    )
+        ax.set_xlabel("f's accuracy on the adversarial test images")
         ax.set_ylabel("detectability (detector accuracy)")
         ax.set_xlim(-0.02, 1.02)
-        ax.set_title(det.upper())
+        ax.set_ylim(0.45, 1.02)
+        ax.axhline(0.5, color="grey", lw=0.6, ls=":")
+        ax.set_title(det)
+    handles = [plt.Line2D([], [], color=palette[a], marker="o", label=a) for a in attacks]
+    fig.legend(handles=handles, title="attack (eps labelled at both ends)", loc="outside right")
+    fig.suptitle("Detectability vs classifier accuracy, one point per (attack, eps)")
     _save(fig, out, opts)
 
 
-def training_curve_figure(history_csv, out, opts: dict) -> None:
+def training_curve_figure(history_csv, out, opts: dict, title: str = "classifier f") -> None:
     _style(opts)
     h = pd.read_csv(history_csv).melt("epoch", ["train_acc", "val_acc"], "split", "accuracy")
-    fig, ax = plt.subplots(figsize=(4, 3))
+    fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
     sns.lineplot(h, x="epoch", y="accuracy", hue="split", marker="o", ax=ax)
-    ax.set_title("classifier f")
+    ax.set_title(title)
     _save(fig, out, opts)

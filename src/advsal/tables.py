@@ -25,26 +25,34 @@ def _at_chosen(cells: pd.DataFrame, chosen: dict, side: str) -> pd.Series:
     return cells[f"eps_{side}"] == cells[f"attack_{side}"].map(chosen)
 
 
-def build_tables(eval_csvs, attack_summary_csv, classifier_metrics, config) -> dict:
+def build_tables(eval_csvs, attack_summary_csv, evaluation: dict) -> dict:
+    """``evaluation``: ``accuracy_threshold`` and ``select_on`` (the eps rule)."""
     cells = pd.concat([read_table(p) for p in eval_csvs], ignore_index=True)
     summary = read_table(attack_summary_csv)
-    ev = config["evaluation"]
-    chosen_df = choose_eps(summary, ev["accuracy_threshold"], ev["select_on"])
+    chosen_df = choose_eps(summary, evaluation["accuracy_threshold"], evaluation["select_on"])
     chosen = dict(zip(chosen_df["attack"], chosen_df["eps"], strict=True))
-    f_clean = io.read_json(classifier_metrics)["test_acc"]
+    met = dict(zip(chosen_df["attack"], chosen_df["threshold_met"], strict=True))
+    test = summary[summary["split"] == "test"].set_index(["attack", "eps"])
+    # f's clean test accuracy, per attack (an attack names its classifier)
+    f_clean = test.groupby(level="attack")["accuracy_clean"].first()
+    clf_of = test.groupby(level="attack")["classifier"].first()
 
     same = cells[cells["attack_fit"] == cells["attack_test"]]
     eps_matrix = same.rename(columns={"attack_fit": "attack"}).drop(columns="attack_test")
-    cross = cells[_at_chosen(cells, chosen, "fit") & _at_chosen(cells, chosen, "test")]
+    cross = cells[_at_chosen(cells, chosen, "fit") & _at_chosen(cells, chosen, "test")].copy()
+    # an attack whose grid never brought f below the threshold is flagged wherever it appears
+    cross["rule_met_fit"] = cross["attack_fit"].map(met)
+    cross["rule_met_test"] = cross["attack_test"].map(met)
 
-    test = summary[summary["split"] == "test"].set_index(["attack", "eps"])
     diag = cross[cross["attack_fit"] == cross["attack_test"]]
     table1 = pd.DataFrame(
         {
             "detector": diag["detector"].values,
+            "classifier": diag["attack_fit"].map(clf_of).values,
             "attack": diag["attack_fit"].values,
             "eps": diag["eps_fit"].values,
-            "f_clean": f_clean,
+            "threshold_met": diag["attack_fit"].map(met).values,
+            "f_clean": diag["attack_fit"].map(f_clean).values,
             "f_adv": [
                 test.loc[(a, e), "accuracy_adv"]
                 for a, e in zip(diag["attack_fit"], diag["eps_fit"], strict=True)
@@ -56,17 +64,37 @@ def build_tables(eval_csvs, attack_summary_csv, classifier_metrics, config) -> d
         }
     )
     at_chosen = test.loc[list(chosen.items())].reset_index()
+    at_chosen["threshold_met"] = at_chosen["attack"].map(met)
+    baseline = (
+        test.reset_index()
+        .groupby("classifier", sort=False)["accuracy_clean"]
+        .first()
+        .reset_index()
+        .assign(attack="baseline (clean)", eps="", threshold_met="")
+        .rename(columns={"accuracy_clean": "accuracy"})
+    )
     accuracy = pd.concat(
         [
-            pd.DataFrame([{"attack": "baseline (clean)", "eps": "", "accuracy": f_clean}]),
-            at_chosen[["attack", "eps", "accuracy_adv"]].rename(
+            baseline,
+            at_chosen[["classifier", "attack", "eps", "threshold_met", "accuracy_adv"]].rename(
                 columns={"accuracy_adv": "accuracy"}
             ),
         ],
         ignore_index=True,
-    )
+    )[["classifier", "attack", "eps", "threshold_met", "accuracy"]]
     perturbation = at_chosen[
-        ["attack", "eps", "norm", "success_rate", "l0_frac", "l2", "linf", "l2_success"]
+        [
+            "classifier",
+            "attack",
+            "eps",
+            "threshold_met",
+            "norm",
+            "success_rate",
+            "l0_frac",
+            "l2",
+            "linf",
+            "l2_success",
+        ]
     ]
     detectability = eps_matrix[eps_matrix["eps_fit"] == eps_matrix["eps_test"]].merge(
         test[["accuracy_adv"]].reset_index().rename(columns={"eps": "eps_fit"}),

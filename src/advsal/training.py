@@ -12,6 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from advsal.runtime import progress
+
 log = logging.getLogger(__name__)
 
 
@@ -50,8 +52,10 @@ def fit(
     seed: int,
     betas=(0.9, 0.999),
     desc: str = "train",
+    report: bool = False,
 ) -> list[dict]:
-    """Train with Adam; keep the epoch with the best validation accuracy. Returns the history."""
+    """Train with Adam; keep the epoch with the best validation accuracy. Returns the history.
+    ``report`` puts a line per epoch on the console (the job's log always has it)."""
     model.to(device)
     opt = torch.optim.Adam(
         [p for p in model.parameters() if p.requires_grad], lr=lr, betas=tuple(betas)
@@ -86,7 +90,14 @@ def fit(
             "val_acc": correct(val_out, val_target).float().mean().item(),
         }
         history.append(row)
-        log.info("%s epoch %d: %s", desc, epoch, row)
+        (progress if report else log).info(
+            "%s epoch %d/%d: train acc %.4f, val acc %.4f",
+            desc,
+            epoch,
+            epochs,
+            row["train_acc"],
+            row["val_acc"],
+        )
         if row["val_acc"] > best_acc:
             best_acc, best_state = row["val_acc"], copy.deepcopy(model.state_dict())
     if best_state is not None:
@@ -95,7 +106,7 @@ def fit(
     return history
 
 
-def fit_classifier(model, x, y, x_val, y_val, **kw) -> list[dict]:
+def fit_classifier(model, x, y, x_val, y_val, desc="classifier", **kw) -> list[dict]:
     return fit(
         model,
         [x],
@@ -104,7 +115,8 @@ def fit_classifier(model, x, y, x_val, y_val, **kw) -> list[dict]:
         y_val,
         loss=lambda out, t: F.cross_entropy(out, t),
         correct=lambda out, t: out.argmax(1) == t,
-        desc="classifier",
+        desc=desc,
+        report=True,
         **kw,
     )
 

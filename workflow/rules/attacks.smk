@@ -1,14 +1,18 @@
 # Stage 3: one job per (attack, eps, split); clean and adversarial stay index-aligned.
+# An attack `against` a detector also reads that detector (fitted to `against_fit` at this eps)
+# and, where the detector reads saliency, the saliency instance's trained state.
 rule attack:
     input:
-        data=rules.data.output[0],
-        model=rules.train_classifier.output.model,
+        unpack(attack_inputs),
     output:
         adv=f"{R}/attacks/{{attack}}/{{eps}}/{{split}}.pt",
         stats=f"{R}/attacks/{{attack}}/{{eps}}/{{split}}.json",
     params:
-        spec=lambda wc: config["attacks"][wc.attack],
+        settings=lambda wc: attack_settings(config, wc.attack),
+        against=against_settings,
         options=config["attack_options"],
+        runtime=RUNTIME,
+        code=code("attack"),
     log:
         f"{R}/logs/attacks/{{attack}}_{{eps}}_{{split}}.log",
     benchmark:
@@ -28,6 +32,8 @@ rule attack_summary:
         [f"{R}/attacks/{a}/{e}/{s}.json" for a, e in GRID for s in SPLITS],
     output:
         f"{R}/attacks/summary.csv",
+    params:
+        code=code("attack_summary"),
     log:
         f"{R}/logs/attack_summary.log",
     conda:

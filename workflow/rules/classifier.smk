@@ -1,18 +1,19 @@
-# Stage 2: the classifier f under attack (Adam, model selection on val).
+# Stage 2: each named classifier f (Adam, model selection on val).
 rule train_classifier:
     input:
         data=rules.data.output[0],
     output:
-        model=f"{R}/classifier/model.pt",
-        metrics=f"{R}/classifier/metrics.json",
-        history=f"{R}/classifier/history.csv",
+        model=f"{R}/classifiers/{{classifier}}/model.pt",
+        metrics=f"{R}/classifiers/{{classifier}}/metrics.json",
+        history=f"{R}/classifiers/{{classifier}}/history.csv",
     params:
-        classifier=config["classifier"],
-        seed=config["seed"],
+        settings=lambda wc: config["classifiers"][wc.classifier],
+        runtime=RUNTIME,
+        code=code("train_classifier"),
     log:
-        f"{R}/logs/classifier.log",
+        f"{R}/logs/classifiers/{{classifier}}.log",
     benchmark:
-        f"{R}/benchmarks/classifier.tsv"
+        f"{R}/benchmarks/classifiers/{{classifier}}.tsv"
     threads: RES["threads"]
     resources:
         gpu=1,

@@ -1,21 +1,36 @@
-# Config validation, paths and target lists shared by every stage.
+# The run's config, paths and target lists shared by every stage.
+# The config is the --configfile file(s) or config.yaml, never both; --config goes on top. Jobs
+# (local or on a cluster) get the same command line, so they resolve the same config.
+import re
 import sys
 
-from advsal.config import ConfigError, attack_grid, eps_token, run_name, validate
+from advsal.config import ConfigError, attack_grid, attack_settings, resolve, run_name
+from advsal.detectors import DETECTORS
+from advsal.provenance import code_hash
+from advsal.saliency import SALIENCY
 
 try:
-    validate(config)
+    _resolved = resolve(
+        workflow.config_settings.configfiles,
+        dict(workflow.config_settings.config),
+        default=f"{workflow.basedir}/config.yaml",
+    )
 except ConfigError as err:
     sys.exit(str(err))
+config.clear()
+config.update(_resolved)
 
 RUN = run_name(config)
 R = f"{config['results']}/{RUN}"
 GRID = attack_grid(config)  # [(attack, eps token)]
+CLASSIFIERS = list(config["classifiers"])
 ATTACKS = list(config["attacks"])
-DETECTORS = list(config["detectors"])
+SALIENCIES = list(config["saliency"])
+DETECTORS_ = list(config["detectors"])
 SPLITS = ["train", "val", "test"]
 RES = config["resources"]
 PLOTS = config["plots"]
+RUNTIME = {"seed": config["seed"], "device": config["device"]}
 TABLES = [
     "table1",
     "eps_matrix",
@@ -27,19 +42,58 @@ TABLES = [
 ]
 
 
+def _one_of(names):
+    return "|".join(re.escape(n) for n in names)
+
+
 wildcard_constraints:
-    attack="|".join(ATTACKS),
-    detector="|".join(DETECTORS),
+    classifier=_one_of(CLASSIFIERS),
+    attack=_one_of(ATTACKS),
+    saliency=_one_of(SALIENCIES),
+    detector=_one_of(DETECTORS_),
     split="train|val|test",
-    eps=r"[0-9.e+-]+|none",
+    eps=r"[0-9][0-9.e+-]*|none",
+
+
+def code(script):
+    """The hash of the library code a script runs: an edit there re-runs the rule."""
+    return code_hash(f"{workflow.basedir}/workflow/scripts/{script}.py")
+
+
+# -- instance lookups --------------------------------------------------------------------------
+def clf_of(section, name):
+    return config[section][name]["classifier"]
+
+
+def grid_of(classifier):
+    return [(a, e) for a, e in GRID if clf_of("attacks", a) == classifier]
+
+
+def detector_class(name):
+    return DETECTORS.get(config["detectors"][name]["type"])
+
+
+def trained_saliency(name):
+    return SALIENCY.get(config["saliency"][name]["method"]).trainable
+
+
+# -- paths -------------------------------------------------------------------------------------
+def classifier_path(classifier):
+    return f"{R}/classifiers/{classifier}/model.pt"
 
 
 def adv_path(attack, eps, split):
     return f"{R}/attacks/{attack}/{eps}/{split}.pt"
 
 
-def saliency_path(attack, eps):
-    return f"{R}/saliency/{attack}/{eps}.pt"
+def saliency_state_path(saliency):
+    return f"{R}/saliency/{saliency}/model.pt"
+
+
+def saliency_path(saliency, attack=None, eps=None):
+    if attack is None:
+        return f"{R}/saliency/{saliency}/clean.pt"
+    return f"{R}/saliency/{saliency}/{attack}/{eps}.pt"
 
 
 def detector_path(detector, attack, eps):
@@ -50,15 +104,22 @@ def figure(name):
     return f"{R}/figures/{name}.{PLOTS['format']}"
 
 
+def eps_matrix_detectors():
+    """Detectors with at least one attack of several budgets (others have no eps matrix)."""
+    multi = {a for a in ATTACKS if len(config["attacks"][a].get("eps") or []) > 1}
+    return [d for d in DETECTORS_ if any(clf_of("attacks", a) == clf_of("detectors", d) for a in multi)]
+
+
 def final_targets():
     return [
-        f"{R}/classifier/metrics.json",
+        *[f"{R}/classifiers/{c}/metrics.json" for c in CLASSIFIERS],
         f"{R}/attacks/summary.csv",
         *[f"{R}/tables/{t}.csv" for t in TABLES],
-        *[figure(f"eps_matrix_{d}") for d in DETECTORS],
+        *[figure(f"eps_matrix_{d}") for d in eps_matrix_detectors()],
         figure("cross_attack"),
         figure("detectability"),
-        figure("examples"),
-        figure("classifier_training"),
+        *[figure(f"examples_{s}") for s in SALIENCIES if grid_of(clf_of("saliency", s))],
+        *[figure(f"classifier_training_{c}") for c in CLASSIFIERS],
         f"{R}/paper_comparison.md",
+        f"{R}/paper_comparison.csv",
     ]

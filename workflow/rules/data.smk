@@ -5,6 +5,7 @@ rule data:
     params:
         dataset=config["dataset"],
         seed=config["seed"],
+        code=code("data"),
     log:
         f"{R}/logs/data.log",
     benchmark:

@@ -1,17 +1,17 @@
-# Stage 5: one detector per (kind, attack, eps), trained on balanced clean + adversarial data.
+# Stage 5: one detector per (instance, attack, eps) of its classifier, trained on balanced
+# clean + adversarial data. Inputs follow what the registered kind reads: saliency maps only for
+# kinds with needs_saliency, the frozen classifier only for kinds with needs_classifier.
 rule train_detector:
     input:
-        unpack(lambda wc: {f"adv_{s}": adv_path(wc.attack, wc.eps, s) for s in ("train", "val")}),
-        data=rules.data.output[0],
-        model=rules.train_classifier.output.model,
-        sal_clean=rules.saliency_clean.output[0],
-        sal_adv=f"{R}/saliency/{{attack}}/{{eps}}.pt",
+        unpack(detector_inputs),
     output:
         model=f"{R}/detectors/{{detector}}/{{attack}}/{{eps}}/model.pt",
         history=f"{R}/detectors/{{detector}}/{{attack}}/{{eps}}/history.csv",
     params:
-        detector=lambda wc: config["detectors"][wc.detector],
-        training=config["detector_training"],
+        settings=lambda wc: config["detectors"][wc.detector],
+        train_limit=config["attack_options"]["train_limit"],
+        runtime=RUNTIME,
+        code=code("train_detector"),
     log:
         f"{R}/logs/detectors/{{detector}}_{{attack}}_{{eps}}.log",
     benchmark:

@@ -1,16 +1,14 @@
-# Stage 6: every fitted detector on every (attack, eps) test set -> tidy cells -> tables.
+# Stage 6: every fitted detector of an instance on every (attack, eps) test set of its
+# classifier -> tidy cells -> tables. Inputs are named fit|<attack>|<eps>, adv|..., sal|...
 rule evaluate_detector:
     input:
-        data=rules.data.output[0],
-        model=rules.train_classifier.output.model,
-        sal_clean=rules.saliency_clean.output[0],
-        detectors=lambda wc: [detector_path(wc.detector, a, e) for a, e in GRID],
-        adv=[adv_path(a, e, "test") for a, e in GRID],
-        saliency=[saliency_path(a, e) for a, e in GRID],
+        unpack(evaluate_inputs),
     output:
         f"{R}/eval/{{detector}}.csv",
     params:
-        grid=GRID,
+        settings=lambda wc: config["detectors"][wc.detector],
+        runtime=RUNTIME,
+        code=code("evaluate_detector"),
     log:
         f"{R}/logs/eval/{{detector}}.log",
     benchmark:
@@ -27,19 +25,19 @@ rule evaluate_detector:
 
 rule tables:
     input:
-        cells=expand(f"{R}/eval/{{detector}}.csv", detector=DETECTORS),
+        cells=expand(f"{R}/eval/{{detector}}.csv", detector=DETECTORS_),
         summary=rules.attack_summary.output[0],
-        classifier=rules.train_classifier.output.metrics,
     output:
-        table1=f"{R}/tables/table1.csv",
-        eps_matrix=f"{R}/tables/eps_matrix.csv",
-        cross_attack=f"{R}/tables/cross_attack.csv",
-        chosen_eps=f"{R}/tables/chosen_eps.csv",
-        attack_accuracy=f"{R}/tables/attack_accuracy.csv",
-        perturbation=f"{R}/tables/perturbation.csv",
-        detectability=f"{R}/tables/detectability.csv",
+        table1=table("table1"),
+        eps_matrix=table("eps_matrix"),
+        cross_attack=table("cross_attack"),
+        chosen_eps=table("chosen_eps"),
+        attack_accuracy=table("attack_accuracy"),
+        perturbation=table("perturbation"),
+        detectability=table("detectability"),
     params:
         evaluation={k: v for k, v in config["evaluation"].items() if k != "paper"},
+        code=code("tables"),
     log:
         f"{R}/logs/tables.log",
     conda:

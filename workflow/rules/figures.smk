@@ -3,9 +3,10 @@ rule figure_eps_matrix:
     input:
         rules.tables.output.eps_matrix,
     output:
-        figure("eps_matrix_{detector}"),
+        in_report(figure("eps_matrix_{detector}"), "eps_matrix_figure", "Figures"),
     params:
         plots=PLOTS,
+        code=code("figure_eps_matrix"),
     log:
         f"{R}/logs/figures/eps_matrix_{{detector}}.log",
     conda:
@@ -18,9 +19,10 @@ rule figure_cross_attack:
     input:
         rules.tables.output.cross_attack,
     output:
-        figure("cross_attack"),
+        in_report(figure("cross_attack"), "cross_attack_figure", "Figures"),
     params:
         plots=PLOTS,
+        code=code("figure_cross_attack"),
     log:
         f"{R}/logs/figures/cross_attack.log",
     conda:
@@ -33,9 +35,10 @@ rule figure_detectability:
     input:
         rules.tables.output.detectability,
     output:
-        figure("detectability"),
+        in_report(figure("detectability"), "detectability_figure", "Figures"),
     params:
         plots=PLOTS,
+        code=code("figure_detectability"),
     log:
         f"{R}/logs/figures/detectability.log",
     conda:
@@ -46,35 +49,31 @@ rule figure_detectability:
 
 rule figure_classifier_training:
     input:
-        rules.train_classifier.output.history,
+        f"{R}/classifiers/{{classifier}}/history.csv",
     output:
-        figure("classifier_training"),
+        in_report(figure("classifier_training_{classifier}"), "classifier_training", "Figures"),
     params:
         plots=PLOTS,
+        code=code("figure_classifier_training"),
     log:
-        f"{R}/logs/figures/classifier_training.log",
+        f"{R}/logs/figures/classifier_training_{{classifier}}.log",
     conda:
         "../../envs/advsal.yaml"
     script:
         "../scripts/figure_classifier_training.py"
 
 
-# Zhang Fig. 1: the first attack of the config at its chosen eps.
+# Zhang Fig. 1 for one saliency instance: every attack on its classifier at the chosen eps.
 rule figure_examples:
     input:
-        data=rules.data.output[0],
-        chosen=rules.tables.output.chosen_eps,
-        sal_clean=rules.saliency_clean.output[0],
-        adv=[adv_path(a, e, "test") for a, e in GRID if a == ATTACKS[0]],
-        saliency=[saliency_path(a, e) for a, e in GRID if a == ATTACKS[0]],
-        model=rules.train_classifier.output.model,
+        unpack(examples_inputs),
     output:
-        figure("examples"),
+        in_report(figure("examples_{saliency}"), "examples_figure", "Figures"),
     params:
         plots=PLOTS,
-        attack=ATTACKS[0],
+        code=code("figure_examples"),
     log:
-        f"{R}/logs/figures/examples.log",
+        f"{R}/logs/figures/examples_{{saliency}}.log",
     conda:
         "../../envs/advsal.yaml"
     script:

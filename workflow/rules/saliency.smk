@@ -1,17 +1,44 @@
-# Stage 4: saliency maps of f for the clean splits and for each (attack, eps).
-rule saliency_clean:
+# Stage 4: saliency maps of each named saliency instance, for the clean splits and for each
+# (attack, eps) of its classifier. A trained method is fitted once first (train_saliency).
+rule train_saliency:
     input:
         data=rules.data.output[0],
-        model=rules.train_classifier.output.model,
+        model=lambda wc: classifier_path(clf_of("saliency", wc.saliency)),
     output:
-        f"{R}/saliency/clean.pt",
+        f"{R}/saliency/{{saliency}}/model.pt",
     params:
-        saliency=config["saliency"],
+        settings=lambda wc: config["saliency"][wc.saliency],
         train_limit=config["attack_options"]["train_limit"],
+        runtime=RUNTIME,
+        code=code("train_saliency"),
     log:
-        f"{R}/logs/saliency/clean.log",
+        f"{R}/logs/saliency/{{saliency}}_train.log",
     benchmark:
-        f"{R}/benchmarks/saliency/clean.tsv"
+        f"{R}/benchmarks/saliency/{{saliency}}_train.tsv"
+    threads: RES["threads"]
+    resources:
+        gpu=1,
+        mem_mb=RES["mem_mb"],
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/train_saliency.py"
+
+
+rule saliency_clean:
+    input:
+        unpack(saliency_inputs),
+    output:
+        f"{R}/saliency/{{saliency}}/clean.pt",
+    params:
+        settings=lambda wc: config["saliency"][wc.saliency],
+        train_limit=config["attack_options"]["train_limit"],
+        runtime=RUNTIME,
+        code=code("saliency"),
+    log:
+        f"{R}/logs/saliency/{{saliency}}_clean.log",
+    benchmark:
+        f"{R}/benchmarks/saliency/{{saliency}}_clean.tsv"
     threads: RES["threads"]
     resources:
         gpu=1,
@@ -24,17 +51,18 @@ rule saliency_clean:
 
 rule saliency_adv:
     input:
-        unpack(lambda wc: {f"adv_{s}": adv_path(wc.attack, wc.eps, s) for s in SPLITS}),
-        data=rules.data.output[0],
-        model=rules.train_classifier.output.model,
+        unpack(lambda wc: saliency_inputs(wc, adv=True)),
     output:
-        f"{R}/saliency/{{attack}}/{{eps}}.pt",
+        f"{R}/saliency/{{saliency}}/{{attack}}/{{eps}}.pt",
     params:
-        saliency=config["saliency"],
+        settings=lambda wc: config["saliency"][wc.saliency],
+        train_limit=None,
+        runtime=RUNTIME,
+        code=code("saliency"),
     log:
-        f"{R}/logs/saliency/{{attack}}_{{eps}}.log",
+        f"{R}/logs/saliency/{{saliency}}_{{attack}}_{{eps}}.log",
     benchmark:
-        f"{R}/benchmarks/saliency/{{attack}}_{{eps}}.tsv"
+        f"{R}/benchmarks/saliency/{{saliency}}_{{attack}}_{{eps}}.tsv"
     threads: RES["threads"]
     resources:
         gpu=1,

@@ -1,18 +1,24 @@
 """Rule attack: adversarial examples of one (attack, eps, split) and their statistics."""
 
 from advsal.runtime import log_to
-from advsal.stages import make_attack
+from advsal.stages.attack import make_attack
 
-wc = snakemake.wildcards
-with log_to(snakemake.log[0]):
+wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
+against = None
+if p.against is not None:
+    against = {**p.against, "detector": inp.detector, "saliency_state": inp.get("saliency_state")}
+with log_to(snakemake.log[0], f"attack {wc.attack} {wc.eps} {wc.split}"):
     make_attack(
-        snakemake.config,
         wc.attack,
+        p.settings,
         wc.eps,
         wc.split,
-        snakemake.input.data,
-        snakemake.input.model,
+        inp.data,
+        inp.model,
         snakemake.output.adv,
         snakemake.output.stats,
+        options=p.options,
+        against=against,
+        **p.runtime,
         threads=snakemake.threads,
     )

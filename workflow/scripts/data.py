@@ -1,7 +1,7 @@
 """Rule data: load the configured dataset and save its splits."""
 
 from advsal.runtime import log_to
-from advsal.stages import make_data
+from advsal.stages.data import make_data
 
-with log_to(snakemake.log[0]):
-    make_data(snakemake.config, snakemake.output[0])
+with log_to(snakemake.log[0], "data"):
+    make_data(snakemake.params.dataset, snakemake.params.seed, snakemake.output[0])

@@ -1,18 +1,22 @@
-"""Rule evaluate_detector: every fitted detector of a kind on every (attack, eps) test set."""
+"""Rule evaluate_detector: every fitted detector of an instance on every (attack, eps) test set.
+Inputs are named ``fit|attack|eps``, ``adv|attack|eps`` and ``sal|attack|eps``."""
 
 from advsal.runtime import log_to
-from advsal.stages import evaluate_detector
+from advsal.stages.detector import evaluate_detector
 
-inp, grid = snakemake.input, [tuple(g) for g in snakemake.params.grid]
-with log_to(snakemake.log[0]):
+inp, p = snakemake.input, snakemake.params
+named = {tuple(k.split("|")): v for k, v in inp.items() if "|" in k}
+cells = [(a, e) for kind, a, e in named if kind == "fit"]
+with log_to(snakemake.log[0], f"evaluate {snakemake.wildcards.detector}"):
     evaluate_detector(
-        snakemake.config,
         snakemake.wildcards.detector,
+        p.settings,
         inp.data,
-        inp.sal_clean,
-        dict(zip(grid, inp.detectors, strict=True)),
-        dict(zip(grid, zip(inp.adv, inp.saliency, strict=True), strict=True)),
+        {c: named[("fit", *c)] for c in cells},
+        {c: (named[("adv", *c)], named.get(("sal", *c))) for c in cells},
         snakemake.output[0],
-        model_path=inp.model,
+        classifier=inp.get("classifier"),
+        sal_clean=inp.get("sal_clean"),
+        **p.runtime,
         threads=snakemake.threads,
     )

@@ -1,12 +1,10 @@
-"""Rule paper_comparison: published vs reproduced, as Markdown."""
+"""Rule paper_comparison: published vs reproduced, as Markdown and CSV."""
 
-from advsal.io import write_text
-from advsal.paper import comparison_markdown
+from advsal.paper import write_comparison
 from advsal.runtime import log_to
 
-inp, p = snakemake.input, snakemake.params
+inp, p, out = snakemake.input, snakemake.params, snakemake.output
 with log_to(snakemake.log[0]):
-    write_text(
-        snakemake.output[0],
-        comparison_markdown(inp.reference, p.paper, inp.table1, inp.eps_matrix, p.run),
+    write_comparison(
+        inp.reference, p.paper, inp.table1, inp.eps_matrix, p.run, out.markdown, out.csv
     )

@@ -1,11 +1,21 @@
-"""Rules saliency_clean / saliency_adv: saliency maps of every split."""
+"""Rules saliency_clean / saliency_adv: maps of one saliency instance for every split."""
 
 from advsal.runtime import log_to
-from advsal.stages import SPLITS, make_saliency
+from advsal.stages.common import SPLITS
+from advsal.stages.saliency import make_saliency
 
-inp = snakemake.input
+wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
 adv = {s: inp[f"adv_{s}"] for s in SPLITS} if "adv_train" in inp.keys() else None
 with log_to(snakemake.log[0]):
     make_saliency(
-        snakemake.config, inp.data, inp.model, snakemake.output[0], adv, snakemake.threads
+        wc.saliency,
+        p.settings,
+        inp.data,
+        inp.model,
+        snakemake.output[0],
+        adv=adv,
+        state=inp.get("state"),
+        train_limit=p.train_limit,
+        **p.runtime,
+        threads=snakemake.threads,
     )

@@ -1,9 +1,9 @@
-"""Rule tables: Table 1, eps_fit x eps_test and cross-attack matrices, chosen eps."""
+"""Rule tables: Table 1, eps_fit x eps_test and cross-attack matrices, chosen eps, ..."""
 
 from advsal.runtime import log_to
 from advsal.tables import build_tables, write_tables
 
 inp = snakemake.input
 with log_to(snakemake.log[0]):
-    tables = build_tables(inp.cells, inp.summary, inp.classifier, snakemake.config)
+    tables = build_tables(inp.cells, inp.summary, snakemake.params.evaluation)
     write_tables(tables, dict(snakemake.output.items()))

@@ -1,14 +1,17 @@
-"""Rule train_classifier: train f and save checkpoint, metrics and training curve."""
+"""Rule train_classifier: train one named classifier; checkpoint, metrics, training curve."""
 
 from advsal.runtime import log_to
-from advsal.stages import train_classifier
+from advsal.stages.classifier import train_classifier
 
-with log_to(snakemake.log[0]):
+name, out = snakemake.wildcards.classifier, snakemake.output
+with log_to(snakemake.log[0], f"classifier {name}"):
     train_classifier(
-        snakemake.config,
+        name,
+        snakemake.params.settings,
         snakemake.input.data,
-        snakemake.output.model,
-        snakemake.output.metrics,
-        snakemake.output.history,
+        out.model,
+        out.metrics,
+        out.history,
+        **snakemake.params.runtime,
         threads=snakemake.threads,
     )

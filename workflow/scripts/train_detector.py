@@ -1,19 +1,23 @@
-"""Rule train_detector: one detector kind fitted to one (attack, eps)."""
+"""Rule train_detector: one detector instance fitted to one (attack, eps)."""
 
 from advsal.runtime import log_to
-from advsal.stages import train_detector
+from advsal.stages.detector import train_detector
 
-inp = snakemake.input
+wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
 with log_to(snakemake.log[0]):
     train_detector(
-        snakemake.config,
-        snakemake.wildcards.detector,
+        wc.detector,
+        p.settings,
+        wc.attack,
+        wc.eps,
         inp.data,
-        inp.sal_clean,
         {"train": inp.adv_train, "val": inp.adv_val},
-        inp.sal_adv,
         snakemake.output.model,
         snakemake.output.history,
-        model_path=inp.model,
+        classifier=inp.get("classifier"),
+        sal_clean=inp.get("sal_clean"),
+        sal_adv=inp.get("sal_adv"),
+        train_limit=p.train_limit,
+        **p.runtime,
         threads=snakemake.threads,
     )

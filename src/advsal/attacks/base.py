@@ -1,8 +1,10 @@
 """One base class for every attack (the torchattacks shape): ``Attack(model, **params)(x, y)``.
 
-``model`` is any differentiable module returning logits. Later attacks that must also fool a
-detector or differentiate through a saliency map receive a wrapper module and override
-:meth:`Attack.loss`; the batching, label choice and bookkeeping here stay the same.
+Every family reads one objective over x, :class:`Objective`: logits ``G(x, y)`` that are f's
+logits, lowered for every class but y by the evidence of a detector when the attack is told to
+fool one (``detector=``, optionally through a differentiable ``saliency=`` map the detector
+reads). Gradient attacks ascend ``loss(G, y)``; DeepFool, C&W and JSMA work on G's margins. So
+an adversarial counts as a success only where it fools f and the detector at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,35 @@ from advsal.registry import Registry
 ATTACKS: Registry[type[Attack]] = Registry("attack")
 
 
+class Objective(nn.Module):
+    """G(x, y) = f(x) - w * softplus(D(x, S(x))) on every class but y (the true or predicted
+    label): f's logits where there is no detector. D's logit says "adversarial"; the softplus
+    keeps pushing it down while it is positive and fades once D is fooled."""
+
+    def __init__(self, classifier: nn.Module, detector=None, saliency=None, weight: float = 1.0):
+        super().__init__()
+        if weight <= 0:
+            raise ValueError(f"detector_weight must be > 0, got {weight}")
+        self.classifier = classifier
+        self.detector = detector
+        self.saliency = saliency  # a SaliencyMethod on the same classifier, or None
+        self.weight = float(weight)
+        if detector is not None and detector.needs_saliency and saliency is None:
+            raise ValueError("the detector reads saliency: give the saliency method too")
+
+    def detection(self, x: torch.Tensor) -> torch.Tensor:
+        """D's logit of "adversarial", differentiable in x (through the saliency map too)."""
+        s = self.saliency.attribute(x, create_graph=True) if self.detector.needs_saliency else None
+        return self.detector(x, s)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        z = self.classifier(x)
+        if self.detector is None:
+            return z
+        others = torch.ones_like(z).scatter_(1, y.view(-1, 1), 0.0)
+        return z - others * (self.weight * F.softplus(self.detection(x))).unsqueeze(1)
+
+
 class Attack:
     """Batched attack on images in [0, 1].
 
@@ -31,12 +62,21 @@ class Attack:
     uses_eps: bool = True
     title: str = ""
 
-    def __init__(self, model: nn.Module, eps: float | None = None, label: str = "predicted"):
+    def __init__(
+        self,
+        model: nn.Module,
+        eps: float | None = None,
+        label: str = "predicted",
+        detector: nn.Module | None = None,
+        saliency=None,
+        detector_weight: float = 1.0,
+    ):
         if self.uses_eps and (eps is None or eps <= 0):
             raise ValueError(f"{type(self).__name__} needs eps > 0, got {eps!r}")
         if label not in ("predicted", "true"):
             raise ValueError(f"label must be 'predicted' or 'true', got {label!r}")
         self.model = model
+        self.objective = Objective(model, detector, saliency, detector_weight)
         self.eps = eps
         self.label = label
 
@@ -49,9 +89,13 @@ class Attack:
         return F.cross_entropy(logits, y, reduction="sum")
 
     # -- shared machinery -----------------------------------------------------------------
+    def logits(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The objective's logits G(x, y); every family reads these, never f directly."""
+        return self.objective(x, y)
+
     def grad(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         x = x.detach().requires_grad_(True)
-        (g,) = torch.autograd.grad(self.loss(self.model(x), y), x)
+        (g,) = torch.autograd.grad(self.loss(self.logits(x, y), y), x)
         return g
 
     def labels(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
@@ -63,13 +107,14 @@ class Attack:
             return self.model(x).argmax(1)
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        was_training = self.model.training
-        self.model.eval()
+        modes = [(m, m.training) for m in self.objective.modules()]
+        self.objective.eval()
         try:
             x = x.detach()
             x_adv = self.perturb(x, self.labels(x, y))
         finally:
-            self.model.train(was_training)
+            for m, mode in modes:  # as the caller had them (f is usually in eval mode)
+                m.training = mode
         return x_adv.detach().clamp_(0.0, 1.0)
 
     def run(self, x, y=None, batch_size: int = 256, device="cpu", progress: bool = True):

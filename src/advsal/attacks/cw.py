@@ -64,7 +64,7 @@ class CWL2(Attack):
             previous = math.inf
             for step in range(self.steps):
                 x_adv = (torch.tanh(w0 + delta) + 1) / 2
-                logits = self.model(x_adv)
+                logits = self.logits(x_adv, y)
                 margin = self._margin(logits, y)
                 sq = (x_adv - x).flatten(1).pow(2).sum(1)
                 loss = (sq + const * (self.confidence - margin).clamp_min(0)).sum()

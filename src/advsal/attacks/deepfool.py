@@ -38,7 +38,7 @@ class _DeepFool(Attack):
 
     def perturb(self, x, y):
         with torch.no_grad():
-            logits = self.model(x)
+            logits = self.logits(x, y)
         k = min(self.candidates, logits.shape[1])
         others = logits.scatter(1, y.view(-1, 1), float("-inf")).topk(k - 1, dim=1).indices
         classes = torch.cat([y.view(-1, 1), others], 1)  # (N, K): label first
@@ -50,7 +50,7 @@ class _DeepFool(Attack):
             if len(idx) == 0:
                 break
             xa = x_adv[idx].detach().requires_grad_(True)
-            out = self.model(xa)
+            out = self.logits(xa, y[idx])
             still = out.argmax(1) == y[idx]
             active[idx[~still]] = False
             if not still.any():

@@ -4,14 +4,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from advsal.errors import DataUnavailable
 from advsal.registry import Registry
+
+__all__ = ["DATASETS", "SPLITS", "DataUnavailable", "Splits"]
 
 DATASETS: Registry = Registry("dataset")
 SPLITS = ("train", "val", "test")
-
-
-class DataUnavailable(RuntimeError):
-    """The data cannot be had here; the message says which files to place where."""
 
 
 @dataclass

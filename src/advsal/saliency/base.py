@@ -1,7 +1,10 @@
 """Saliency methods share captum's call shape: ``Method(model, **params).attribute(x, target)``.
 
-A method that is itself a trained model (learnt saliency, attention masks) sets ``trainable`` and
-implements :meth:`fit`; the stages call ``fit`` before ``attribute`` when it is set.
+``attribute(..., create_graph=True)`` keeps the map differentiable in x, so an attack can go
+through the saliency a detector reads. A method that is itself a trained model (learnt
+saliency, attention masks) sets ``trainable``: the pipeline's ``train_saliency`` rule calls
+:meth:`fit` on the training split and saves :meth:`state`; the saliency rules and the attacks
+restore it with :meth:`load_state` before calling ``attribute``.
 """
 
 from __future__ import annotations
@@ -24,10 +27,28 @@ class SaliencyMethod:
         self.model = model
         self.params = params
 
-    def fit(self, x: torch.Tensor, y: torch.Tensor) -> None:  # pragma: no cover - trainable only
-        raise NotImplementedError
+    # -- trained methods only ---------------------------------------------------------------
+    def fit(self, x, y, x_val, y_val, device="cpu", seed: int = 0, **training) -> list[dict]:
+        """Train on (x, y), select on the validation split; returns the history rows."""
+        raise NotImplementedError(f"{type(self).__name__} is not trained")
 
-    def attribute(self, inputs: torch.Tensor, target: torch.Tensor | None = None) -> torch.Tensor:
+    def state(self) -> dict:
+        raise NotImplementedError(f"{type(self).__name__} has no trained state")
+
+    def load_state(self, state: dict) -> None:
+        raise NotImplementedError(f"{type(self).__name__} has no trained state")
+
+    def to(self, device) -> SaliencyMethod:
+        """Move what the method owns besides f (a trained method's network)."""
+        return self
+
+    # -- every method -----------------------------------------------------------------------
+    def attribute(
+        self,
+        inputs: torch.Tensor,
+        target: torch.Tensor | None = None,
+        create_graph: bool = False,
+    ) -> torch.Tensor:
         """A map with the shape of ``inputs``; ``target`` defaults to f's predicted class."""
         raise NotImplementedError
 

@@ -18,13 +18,14 @@ class Gradient(SaliencyMethod):
         self.output = output
         self.absolute = absolute
 
-    def attribute(self, inputs, target=None):
-        x = inputs.detach().requires_grad_(True)
+    def attribute(self, inputs, target=None, create_graph=False):
+        # through the attack's graph when asked to, else on a detached copy
+        x = inputs if create_graph and inputs.requires_grad else inputs.detach().requires_grad_()
         scores = self.model(x)
         if self.output == "prob":
             scores = scores.softmax(1)
         if target is None:
             target = scores.argmax(1)
         picked = scores.gather(1, target.view(-1, 1)).sum()
-        (g,) = torch.autograd.grad(picked, x)
+        (g,) = torch.autograd.grad(picked, x, create_graph=create_graph)
         return g.abs() if self.absolute else g

@@ -1,0 +1,76 @@
+"""Which library code a rule runs, as a hash its rule declares in ``params:``.
+
+Snakemake re-runs a ``script:`` rule when the script changes, not when a module the script
+imports changes. :func:`code_hash` follows the ``advsal`` imports of a script (and of the modules
+it reaches, lazy imports inside functions too) and hashes their code, so an edit to a module
+re-runs exactly the rules whose scripts reach it. The hash is over the parsed code (``ast``),
+so comments and formatting do not count; ``touch`` alone re-runs nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1]  # .../src, the folder that holds advsal/
+
+
+def _module_file(module: str) -> Path | None:
+    base = SRC.joinpath(*module.split("."))
+    for cand in (base.with_suffix(".py"), base / "__init__.py"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _parents(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+@functools.cache
+def _imports(path: Path) -> tuple[str, ...]:
+    """The advsal modules a file imports (importing a package runs its ``__init__``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # `from advsal.x import y`: y may be a submodule or a name in x
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] == "advsal":
+                found.update(m for m in _parents(name) if _module_file(m))
+    return tuple(sorted(found))
+
+
+def modules_of(script: str | Path) -> list[Path]:
+    """Every advsal source file that running ``script`` may execute, sorted."""
+    seen: set[Path] = set()
+    todo = [Path(script)]
+    while todo:
+        path = todo.pop()
+        for module in _imports(path):
+            f = _module_file(module)
+            if f is not None and f not in seen:
+                seen.add(f)
+                todo.append(f)
+    return sorted(seen)
+
+
+@functools.cache
+def _file_digest(path: Path) -> str:
+    tree = ast.parse(path.read_text(), str(path))
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+
+
+def code_hash(script: str | Path) -> str:
+    """A short hash of the library code ``script`` runs (not of the script: Snakemake tracks it)."""
+    h = hashlib.sha256()
+    for f in modules_of(script):
+        h.update(f"{f.relative_to(SRC)}\0{_file_digest(f)}\n".encode())
+    return h.hexdigest()[:16]

@@ -1,0 +1,49 @@
+"""Loading what earlier stages wrote: splits, adversarials, saliency maps, models."""
+
+from __future__ import annotations
+
+import torch
+
+from advsal import io
+from advsal.data import Splits
+from advsal.data.base import SPLITS
+from advsal.models import load_model
+from advsal.training import as_float
+
+__all__ = ["SPLITS", "load_adv", "load_classifier", "load_saliency", "load_splits", "split_xy"]
+
+
+def load_splits(path) -> Splits:
+    return Splits.from_dict(io.load_tensors(path, expect=("classes", "x_train", "y_test")))
+
+
+def split_xy(splits: Splits, split: str, train_limit: int | None = None):
+    """Float images and labels of a split; the train split is cut to ``train_limit``."""
+    x, y = splits.x[split], splits.y[split]
+    if split == "train" and train_limit:
+        x, y = x[:train_limit], y[:train_limit]
+    return as_float(x), y
+
+
+def load_adv(path) -> torch.Tensor:
+    return io.load_tensors(path, expect=("x_adv",))["x_adv"]
+
+
+def load_saliency(path) -> dict:
+    return io.load_tensors(path, expect=SPLITS)
+
+
+def load_classifier(path, device="cpu"):
+    return load_model(path, device)[0]
+
+
+def build_saliency(settings: dict, classifier, state_path=None, device="cpu"):
+    """A saliency instance on ``classifier``; a trained method gets its saved state back."""
+    from advsal.saliency import SALIENCY
+
+    method = SALIENCY.get(settings["method"])(classifier, **settings["params"])
+    if method.trainable:
+        if state_path is None:
+            raise ValueError(f"saliency method {settings['method']!r} is trained: give its state")
+        method.load_state(io.load_tensors(state_path, expect=("state",))["state"])
+    return method.to(device)

@@ -1,0 +1,132 @@
+"""Stages 5 and 6: a detector fitted to one (attack, eps), then every fitted detector of an
+instance scored on every (attack, eps) test set of its classifier."""
+
+from __future__ import annotations
+
+import pandas as pd
+import torch
+
+from advsal import io
+from advsal.detectors import DETECTORS, load_detector, save_detector
+from advsal.runtime import progress, setup
+from advsal.stages.common import (
+    load_adv,
+    load_classifier,
+    load_saliency,
+    load_splits,
+    split_xy,
+)
+from advsal.training import fit_detector, predict
+
+
+def _inputs(cls, x, s):
+    return [x, s] if cls.needs_saliency else [x]
+
+
+def train_detector(
+    name,
+    settings,
+    attack,
+    eps,
+    data,
+    adv,
+    out_model,
+    out_history,
+    *,
+    classifier=None,
+    sal_clean=None,
+    sal_adv=None,
+    train_limit=None,
+    seed,
+    device,
+    threads=None,
+):
+    """Fit detector instance ``name`` on balanced clean + adversarial train data, select on val.
+
+    ``adv`` maps split -> adversarial file; ``classifier`` / ``sal_*`` are given where the kind
+    reads them (``needs_classifier`` / ``needs_saliency``)."""
+    dev = setup(seed, device, threads, "detector", name, attack, eps)
+    cls = DETECTORS.get(settings["type"])
+    splits = load_splits(data)
+    kw = {"classifier": load_classifier(classifier, dev)} if cls.needs_classifier else {}
+    sc = load_saliency(sal_clean) if cls.needs_saliency else None
+    sa = load_saliency(sal_adv) if cls.needs_saliency else None
+    sets = {}
+    for split in ("train", "val"):
+        x = split_xy(splits, split, train_limit)[0]
+        xa = load_adv(adv[split])
+        s = torch.cat([sc[split], sa[split]]) if cls.needs_saliency else None
+        sets[split] = (
+            _inputs(cls, torch.cat([x, xa]), s),
+            torch.cat([torch.zeros(len(x)), torch.ones(len(xa))]),
+        )
+    det = cls(tuple(splits.x["train"].shape[1:]), **settings["params"], **kw)
+    (tr_in, tr_y), (va_in, va_y) = sets["train"], sets["val"]
+    det.fit_normalizer(tr_in[0], tr_in[1] if cls.needs_saliency else None)
+    history = fit_detector(
+        det,
+        tr_in,
+        tr_y,
+        va_in,
+        va_y,
+        epochs=settings["epochs"],
+        lr=settings["lr"],
+        batch_size=settings["batch_size"],
+        betas=settings["betas"],
+        device=dev,
+        seed=seed,
+    )
+    save_detector(out_model, settings["type"], det, extra={"name": name})
+    io.write_csv(out_history, pd.DataFrame(history))
+    best = max(h["val_acc"] for h in history)
+    progress.info("detector %s fitted to %s eps=%s: val accuracy %.3f", name, attack, eps, best)
+    return history
+
+
+def evaluate_detector(
+    name,
+    settings,
+    data,
+    fitted,
+    tests,
+    out_csv,
+    *,
+    classifier=None,
+    sal_clean=None,
+    device,
+    seed,
+    threads=None,
+) -> pd.DataFrame:
+    """``fitted`` maps (attack, eps) -> detector file; ``tests`` maps (attack, eps) ->
+    (adversarial test file, saliency file or None). One tidy row per (fit, test) cell."""
+    from advsal.metrics import detection_metrics  # scikit-learn: ~1 s to import, only here
+
+    dev = setup(seed, device, threads, "evaluate", name)
+    cls = DETECTORS.get(settings["type"])
+    clf = load_classifier(classifier, dev) if cls.needs_classifier else None
+    x_clean = split_xy(load_splits(data), "test")[0]
+    s_clean = load_saliency(sal_clean)["test"] if cls.needs_saliency else None
+    test_sets = {
+        key: (load_adv(adv), load_saliency(sal)["test"] if cls.needs_saliency else None)
+        for key, (adv, sal) in tests.items()
+    }
+    rows = []
+    for (a_fit, e_fit), path in fitted.items():
+        det = load_detector(path, classifier=clf, device=dev)
+        score_clean = predict(det, _inputs(cls, x_clean, s_clean), device=dev)
+        for (a_test, e_test), (x_adv, s_adv) in test_sets.items():
+            score_adv = predict(det, _inputs(cls, x_adv, s_adv), device=dev)
+            rows.append(
+                {
+                    "detector": name,
+                    "attack_fit": a_fit,
+                    "eps_fit": e_fit,
+                    "attack_test": a_test,
+                    "eps_test": e_test,
+                    **detection_metrics(score_clean, score_adv),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    io.write_csv(out_csv, frame)
+    progress.info("detector %s: %d cells", name, len(frame))
+    return frame

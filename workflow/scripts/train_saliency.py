@@ -1,0 +1,17 @@
+"""Rule train_saliency: fit a trained saliency method (learnt saliency, attention masks)."""
+
+from advsal.runtime import log_to
+from advsal.stages.saliency import train_saliency
+
+name, inp, p = snakemake.wildcards.saliency, snakemake.input, snakemake.params
+with log_to(snakemake.log[0], f"train_saliency {name}"):
+    train_saliency(
+        name,
+        p.settings,
+        inp.data,
+        inp.model,
+        snakemake.output[0],
+        train_limit=p.train_limit,
+        **p.runtime,
+        threads=snakemake.threads,
+    )
