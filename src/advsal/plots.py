@@ -104,9 +104,17 @@ def cross_attack_figure(csv, out, opts: dict, value: str = "accuracy") -> None:
     _style(opts)
     frame = read_table(csv)
     dets = list(dict.fromkeys(frame["detector"]))
-    n_att = frame.groupby("detector")["attack_fit"].nunique().max()
-    size = 0.55 * n_att + 1.6
-    fig, axes = _grid(len(dets), size, size, max_cols=2)
+    sizes = [frame[frame["detector"] == d]["attack_fit"].nunique() for d in dets]
+    # one row, each panel as wide as its attack count, so every cell has the same size
+    fig, axes = plt.subplots(
+        1,
+        len(dets),
+        figsize=(0.6 * sum(sizes) + 1.9 * len(dets) + 1.2, 0.6 * max(sizes) + 2.4),
+        width_ratios=sizes,
+        squeeze=False,
+        layout="constrained",
+    )
+    axes = list(axes[0])
     met = {
         **dict(zip(frame["attack_fit"], frame["rule_met_fit"], strict=True)),
         **dict(zip(frame["attack_test"], frame["rule_met_test"], strict=True)),
@@ -179,22 +187,21 @@ def detectability_figure(csv, out, opts: dict) -> None:
     fig, axes = _grid(len(dets), 4.2, 3.8, max_cols=2)
     attacks = list(dict.fromkeys(frame["attack"]))
     palette = dict(zip(attacks, sns.color_palette("tab10", len(attacks)), strict=True))
+    shapes = "osD^vP*Xp<>h"
+    markers = {a: shapes[i % len(shapes)] for i, a in enumerate(attacks)}
     for ax, det in zip(axes, dets, strict=True):
         sub = frame[frame["detector"] == det].copy()
         sub["_order"] = pd.to_numeric(sub["eps"], errors="coerce")
         sub = sub.sort_values(["attack", "_order"])
-        sns.lineplot(
-            sub,
-            x="accuracy_adv",
-            y="accuracy",
-            hue="attack",
-            palette=palette,
-            marker="o",
-            sort=False,
-            estimator=None,
-            ax=ax,
-            legend=False,
-        )
+        for attack, grp in sub.groupby("attack", sort=False):
+            ax.plot(
+                grp["accuracy_adv"],
+                grp["accuracy"],
+                marker=markers[attack],
+                color=palette[attack],
+                markersize=6,
+                lw=1.2,
+            )
         for attack, grp in sub.groupby("attack", sort=False):
             if len(grp) > 1:  # label the smallest and largest budget of each line
                 for _, r in grp.iloc[[0, -1]].iterrows():
@@ -212,7 +219,7 @@ def detectability_figure(csv, out, opts: dict) -> None:
         ax.set_ylim(0.45, 1.02)
         ax.axhline(0.5, color="grey", lw=0.6, ls=":")
         ax.set_title(det)
-    handles = [plt.Line2D([], [], color=palette[a], marker="o", label=a) for a in attacks]
+    handles = [plt.Line2D([], [], color=palette[a], marker=markers[a], label=a) for a in attacks]
     fig.legend(handles=handles, title="attack (eps labelled at both ends)", loc="outside right")
     fig.suptitle("Detectability vs classifier accuracy, one point per (attack, eps)")
     _save(fig, out, opts)
