@@ -7,7 +7,7 @@ wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
 against = None
 if p.against is not None:
     against = {**p.against, "detector": inp.detector, "saliency_state": inp.get("saliency_state")}
-with log_to(snakemake.log[0], f"attack {wc.attack} {wc.eps} {wc.split}"):
+with log_to(snakemake.log[0]):
     make_attack(
         wc.attack,
         p.settings,

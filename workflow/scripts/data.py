@@ -3,5 +3,5 @@
 from advsal.runtime import log_to
 from advsal.stages.data import make_data
 
-with log_to(snakemake.log[0], "data"):
+with log_to(snakemake.log[0]):
     make_data(snakemake.params.dataset, snakemake.params.seed, snakemake.output[0])

@@ -7,7 +7,7 @@ from advsal.stages.detector import evaluate_detector
 inp, p = snakemake.input, snakemake.params
 named = {tuple(k.split("|")): v for k, v in inp.items() if "|" in k}
 cells = [(a, e) for kind, a, e in named if kind == "fit"]
-with log_to(snakemake.log[0], f"evaluate {snakemake.wildcards.detector}"):
+with log_to(snakemake.log[0]):
     evaluate_detector(
         snakemake.wildcards.detector,
         p.settings,

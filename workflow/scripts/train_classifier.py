@@ -4,7 +4,7 @@ from advsal.runtime import log_to
 from advsal.stages.classifier import train_classifier
 
 name, out = snakemake.wildcards.classifier, snakemake.output
-with log_to(snakemake.log[0], f"classifier {name}"):
+with log_to(snakemake.log[0]):
     train_classifier(
         name,
         snakemake.params.settings,

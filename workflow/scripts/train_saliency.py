@@ -4,7 +4,7 @@ from advsal.runtime import log_to
 from advsal.stages.saliency import train_saliency
 
 name, inp, p = snakemake.wildcards.saliency, snakemake.input, snakemake.params
-with log_to(snakemake.log[0], f"train_saliency {name}"):
+with log_to(snakemake.log[0]):
     train_saliency(
         name,
         p.settings,
