@@ -10,7 +10,15 @@ from advsal.data.base import SPLITS
 from advsal.models import load_model
 from advsal.training import as_float
 
-__all__ = ["SPLITS", "load_adv", "load_classifier", "load_saliency", "load_splits", "split_xy"]
+__all__ = [
+    "SPLITS",
+    "build_saliency",
+    "load_adv",
+    "load_classifier",
+    "load_saliency",
+    "load_splits",
+    "split_xy",
+]
 
 
 def load_splits(path) -> Splits:
