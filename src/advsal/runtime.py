@@ -86,8 +86,7 @@ def log_to(path: str | None, name: str = "") -> Iterator[None]:
             yield
         except AdvsalError as err:
             log.error("%s", err)
-            sys.stderr = old_err
-            sys.exit(f"advsal: {err}")
+            sys.exit(f"advsal: {err}")  # printed on the console once stderr is restored
         except BaseException:
             log.exception("job failed")
             raise

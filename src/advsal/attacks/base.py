@@ -143,8 +143,13 @@ def project_l2(x_adv: torch.Tensor, x: torch.Tensor, eps: float) -> torch.Tensor
     return (x + delta * factor.view(-1, *([1] * (x.ndim - 1)))).clamp(0.0, 1.0)
 
 
-def perturbation_stats(model, x, x_adv, y, batch_size: int = 512, device="cpu") -> dict:
-    """Accuracy before/after, success rate among correctly classified, L0/m, L2, L_inf."""
+def perturbation_stats(
+    model, x, x_adv, y, batch_size: int = 512, device="cpu", detected=None
+) -> dict:
+    """Accuracy before/after, success rate among correctly classified, L0/m, L2, L_inf.
+
+    ``detected`` (a bool per adversarial: an attacked detector flags it) adds ``fools_both``:
+    the share of correctly classified images whose adversarial fools f and goes unflagged."""
     with torch.no_grad():
         preds = []
         for src in (x, x_adv):
@@ -158,7 +163,7 @@ def perturbation_stats(model, x, x_adv, y, batch_size: int = 512, device="cpu") 
     delta = (x_adv - x).flatten(1)
     changed = delta.abs() > 1e-6
     fooled = correct & (adv_pred != y)
-    return {
+    stats = {
         "n": len(x),
         "accuracy_clean": correct.float().mean().item(),
         "accuracy_adv": (adv_pred == y).float().mean().item(),
@@ -168,3 +173,7 @@ def perturbation_stats(model, x, x_adv, y, batch_size: int = 512, device="cpu") 
         "linf": delta.abs().amax(1).mean().item() if len(x) else 0.0,
         "l2_success": delta[fooled].norm(dim=1).mean().item() if fooled.any() else float("nan"),
     }
+    if detected is not None:
+        both = fooled & ~detected
+        stats["fools_both"] = (both.sum() / correct.sum().clamp(min=1)).item()
+    return stats

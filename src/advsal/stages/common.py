@@ -13,12 +13,23 @@ from advsal.training import as_float
 __all__ = [
     "SPLITS",
     "build_saliency",
+    "grouped_inputs",
     "load_adv",
     "load_classifier",
     "load_saliency",
     "load_splits",
     "split_xy",
 ]
+
+
+def grouped_inputs(named) -> dict:
+    """Inputs named ``kind|attack|eps`` as ``{kind: {(attack, eps): path}}``; others skipped."""
+    out: dict = {}
+    for key, path in named:
+        if "|" in key:
+            kind, attack, eps = key.split("|")
+            out.setdefault(kind, {})[(attack, eps)] = path
+    return out
 
 
 def load_splits(path) -> Splits:

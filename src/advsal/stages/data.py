@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from advsal import io
 from advsal.data import load_dataset
 from advsal.data.base import SPLITS
 from advsal.runtime import progress
-
-log = logging.getLogger(__name__)
 
 
 def make_data(dataset: dict, seed: int, out) -> dict:
