@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from advsal.config import ConfigError, attack_grid, eps_token, resolve, validate
+from advsal.config import (
+    ConfigError,
+    attack_grid,
+    dynamic_grid,
+    eps_token,
+    merge,
+    resolve,
+    validate,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -37,7 +45,10 @@ def test_default_config_is_valid_and_gets_defaults():
     assert cfg["detectors"]["jsd"]["betas"] == [0.9, 0.999]
     assert cfg["detectors"]["jsd"]["saliency"] == "gradient"
     assert "saliency" not in cfg["detectors"]["id"]  # id reads no saliency
-    assert {s["classifier"] for s in cfg["attacks"].values()} == {"mnist_net"}
+    # an attack without `classifier:` is on the first; the ResNet's attacks name theirs
+    unnamed = [a for a, s in DEFAULT["attacks"].items() if "classifier" not in s]
+    assert {cfg["attacks"][a]["classifier"] for a in unnamed} == {"mnist_net"}
+    assert cfg["detectors"]["metzen"]["classifier"] == "resnet"
     assert ("bim_l2", "4.0") in attack_grid(cfg)
 
 
@@ -55,9 +66,13 @@ def _contains(resolved, given, key=""):
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)
-def test_a_preset_is_the_whole_config(preset):
+def test_a_preset_is_the_whole_config(preset, tmp_path):
     given = yaml.safe_load(preset.read_text())
-    cfg = resolve([preset])
+    # a preset on a user's image folder needs that folder to exist
+    on_folder = given["dataset"]["name"] == "imagefolder"
+    folder = {"dataset": {"root": str(tmp_path)}} if on_folder else {}
+    cfg = resolve([preset], folder)
+    given = merge(given, folder)
     _contains(cfg, given)
     for section in ("classifiers", "attacks", "saliency", "detectors"):
         if section in given:  # no instance of config.yaml comes along
@@ -207,3 +222,48 @@ def test_eps_rules_for_eps_less_and_eps_attacks():
         validate(_bad("attacks.bim.eps", _DELETE))
     cfg = validate(copy.deepcopy(DEFAULT))
     assert ("cw", "none") in attack_grid(cfg) and ("jsma", "none") in attack_grid(cfg)
+
+
+def _with(tmp_path, **sections):
+    cfg = copy.deepcopy(DEFAULT)
+    merge(cfg, sections)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return [tmp_path / "c.yaml"]
+
+
+def test_a_dynamic_attack_meets_every_detector_of_its_classifier(tmp_path):
+    cfg = resolve(_with(tmp_path))
+    assert cfg["attacks"]["dynamic"]["against"] == ["jsd", "id"]
+    assert cfg["attacks"]["dynamic"]["against_fit"] == "bim"
+    assert cfg["attacks"]["dynamic_resnet"]["against"] == ["metzen"]
+    assert cfg["attacks"]["dynamic_resnet"]["against_fit"] == "resnet_bim"
+    assert cfg["attacks"]["dynamic"]["sigma"] == DEFAULT["attacks"]["dynamic"]["sigma"]
+    assert ("dynamic", "0.2", "jsd") in dynamic_grid(cfg)
+    given = copy.deepcopy(DEFAULT)
+    del given["attacks"]["dynamic"]["sigma"]
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(given, sort_keys=False))
+    paper_grid = resolve([tmp_path / "p.yaml"])  # no sigma: the paper's grid
+    assert paper_grid["attacks"]["dynamic"]["sigma"] == [round(0.1 * i, 1) for i in range(11)]
+    assert all(a not in ("dynamic", "dynamic_resnet") for a, _ in attack_grid(cfg))
+
+
+@pytest.mark.parametrize(
+    ("attacks", "message"),
+    [
+        ({"fgsm": {"sigma": [0.5]}}, r"attacks\.fgsm\.sigma: only a dynamic attack"),
+        ({"bim": {"against": ["jsd"]}}, r"attacks\.bim\.against: name one detector"),
+        ({"dynamic": {"eps": [0.25]}}, r"attacks\.dynamic\.eps\[0\]: 'bim' has no budget 0\.25"),
+        ({"dynamic": {"sigma": [1.5]}}, r"attacks\.dynamic\.sigma\[0\]"),
+        ({"dynamic": {"against": ["metzen"]}}, r"attacks\.dynamic\.against: detector 'metzen'"),
+    ],
+)
+def test_dynamic_attack_errors_name_the_key(tmp_path, attacks, message):
+    with pytest.raises(ConfigError, match=message):
+        resolve(_with(tmp_path, attacks=attacks))
+
+
+def test_metzen_detector_and_classifier_settings_are_checked(tmp_path):
+    with pytest.raises(ConfigError, match=r"classifiers\.resnet\.params: .*depth"):
+        resolve(_with(tmp_path, classifiers={"resnet": {"params": {"depth": 3}}}))
+    with pytest.raises(ConfigError, match=r"classifiers\.resnet\.optimizer"):
+        resolve(_with(tmp_path, classifiers={"resnet": {"optimizer": "rmsprop"}}))

@@ -37,6 +37,7 @@ SETTINGS = {
     "deepfool_linf": {"steps": 5, "candidates": 3},
     "cw": {"binary_search_steps": 1, "steps": 5},
     "jsma": {"gamma": 0.02},
+    "dynamic": {"eps": 0.1, "steps": 2, "sigma": 0.5},
 }
 
 

@@ -20,6 +20,7 @@ import yaml
 
 from advsal import io
 from advsal.tables import read_table
+from tests.helpers import job_stats
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +31,14 @@ TINY = {
     # two named classifiers in one run: every attack, saliency and detector names one
     "classifiers": {
         "net": {"epochs": 4, "batch_size": 50},
-        "net2": {"epochs": 2, "batch_size": 50, "dropout": 0.3},
+        # Metzen's ResNet (AD(0)..AD(4)) as the second classifier
+        "net2": {
+            "arch": "resnet",
+            "params": {"blocks": 1, "width": 8},
+            "epochs": 10,
+            "lr": 0.01,
+            "batch_size": 20,
+        },
     },
     "attacks": {
         "fgsm": {"eps": [0.1, 0.3]},
@@ -40,15 +48,40 @@ TINY = {
         "bim_jsd": {"type": "bim", "eps": [0.2], "steps": 20, "against": "jsd"},
         "bim_id": {"type": "bim", "eps": [0.2], "steps": 20, "against": "id"},
         "fgsm2": {"type": "fgsm", "eps": [0.3], "classifier": "net2"},
+        # dynamic adversaries (Metzen Sec. 3.3) against every detector, static and retrained
+        "dyn": {
+            "type": "dynamic",
+            "eps": [0.2],
+            "sigma": [0.0, 1.0],
+            "steps": 5,
+            "test_limit": 40,
+            "training": {"epochs": 1},
+        },
+        "dyn2": {
+            "type": "dynamic",
+            "classifier": "net2",
+            "against": "metzen",
+            "against_fit": "fgsm2",
+            "eps": [0.3],
+            "sigma": [0.0, 1.0],
+            "steps": 5,
+            "test_limit": 40,
+            "training": {"epochs": 1},
+        },
     },
     "attack_options": {"train_limit": 150},
     "saliency": {
         "grad": {"method": "gradient"},
         "grad2": {"method": "gradient", "classifier": "net2"},
     },
-    "detectors": {"jsd": {}, "id": {}, "jsd2": {"type": "jsd", "classifier": "net2"}},
+    "detectors": {
+        "jsd": {},
+        "id": {},
+        "jsd2": {"type": "jsd", "classifier": "net2"},
+        "metzen": {"classifier": "net2", "params": {"layer": 2, "widths": [8, 16, 16]}},
+    },
     "detector_training": {"epochs": 6, "lr": 0.001},
-    "evaluation": {"paper": "zhang2018_mnist"},
+    "evaluation": {"paper": ["zhang2018_mnist", "metzen2017"]},
     "plots": {"n_examples": 3, "dpi": 60},
     "resources": {"threads": 1, "mem_mb": 1000},
 }
@@ -76,19 +109,6 @@ def snakemake(workdir: Path, *args: str, env=None, check=True) -> subprocess.Com
     return proc
 
 
-def _job_stats(text: str) -> dict:
-    """The 'Job stats' table of a Snakemake dry run: rule -> count."""
-    lines = text.splitlines()
-    start = lines.index("Job stats:") + 3  # title, header, dashes
-    out = {}
-    for line in lines[start:]:
-        parts = line.split()
-        if len(parts) != 2 or parts[0] == "total":
-            break
-        out[parts[0]] = int(parts[1])
-    return out
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     work = tmp_path_factory.mktemp("pipeline")
@@ -100,9 +120,10 @@ def run(tmp_path_factory):
 @pytest.mark.slow
 def test_every_output_exists_with_sane_values(run):
     _, r = run
-    for clf in ("net", "net2"):
+    # (a batch-norm ResNet learns slowly from 300 images: well above chance is enough here)
+    for clf, floor in (("net", 0.5), ("net2", 0.3)):
         metrics = json.loads((r / f"classifiers/{clf}/metrics.json").read_text())
-        assert 0.5 < metrics["test_acc"] <= 1.0 and metrics["classifier"] == clf
+        assert floor < metrics["test_acc"] <= 1.0 and metrics["classifier"] == clf
 
     summary = read_table(r / "attacks/summary.csv")
     assert len(summary) == 7 * 3  # (attack, eps) x split
@@ -117,21 +138,27 @@ def test_every_output_exists_with_sane_values(run):
 
     t1 = read_table(r / "tables/table1.csv")
     net_attacks = {"fgsm", "bim", "deepfool", "bim_jsd", "bim_id"}
-    for det, attacks in (("jsd", net_attacks), ("id", net_attacks), ("jsd2", {"fgsm2"})):
+    for det, attacks in (
+        ("jsd", net_attacks),
+        ("id", net_attacks),
+        ("jsd2", {"fgsm2"}),
+        ("metzen", {"fgsm2"}),
+    ):
         assert set(t1[t1["detector"] == det]["attack"]) == attacks, det
-    assert set(t1[t1["detector"] == "jsd2"]["classifier"]) == {"net2"}
+    assert set(t1[t1["detector"].isin(["jsd2", "metzen"])]["classifier"]) == {"net2"}
     for col in ("f_clean", "f_adv", "d_clean", "d_adv", "d_auc"):
         assert t1[col].between(0, 1).all()
     assert "threshold_met" in t1.columns
 
     eps_m = read_table(r / "tables/eps_matrix.csv")
-    assert len(eps_m) == 2 * (4 + 4) + 1  # jsd, id: fgsm 2x2 + one cell each; jsd2: one
+    assert len(eps_m) == 2 * (4 + 4) + 2  # jsd, id: fgsm 2x2 + one cell each; jsd2, metzen: one
     cross = read_table(r / "tables/cross_attack.csv")
-    assert len(cross) == 2 * 5 * 5 + 1
+    assert len(cross) == 2 * 5 * 5 + 2
     assert cross[["accuracy", "tpr", "fpr", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
 
     figures = ["eps_matrix_jsd", "eps_matrix_id", "cross_attack", "detectability"]
     figures += ["examples_grad", "examples_grad2", "classifier_training_net"]
+    figures += ["depth_sweep_metzen", "dynamic"]
     for fig in figures:
         assert (r / f"figures/{fig}.png").stat().st_size > 1000
     assert not (r / "figures/eps_matrix_jsd2.png").exists()  # one budget: no matrix to draw
@@ -163,12 +190,46 @@ def test_against_attacks_fool_f_and_the_detector_at_once(run):
 
 
 @pytest.mark.slow
+def test_dynamic_adversary_against_every_detector(run):
+    """Metzen Sec. 3.3 / Fig. 5: a column per detector, static and dynamically trained."""
+    _, r = run
+    dyn = read_table(r / "tables/dynamic.csv")
+    pairs = set(zip(dyn["attack"], dyn["detector"], strict=True))
+    assert pairs == {("dyn", "jsd"), ("dyn", "id"), ("dyn2", "metzen")}
+    assert len(dyn) == 3 * 2 * 2  # (attack, detector) x version x sigma
+    assert (dyn["n"] == 40).all() and (dyn["linf"] <= 0.3 + 1e-5).all()
+    assert ((dyn["n_kept"] >= 0) & (dyn["n_kept"] <= dyn["n"])).all()
+    kept = dyn[dyn["n_kept"] > 0]
+    assert kept["detectability"].between(0, 1).all()
+    zero = dyn[dyn["sigma"] == 0].set_index(["attack", "detector", "version"])
+    for _, grp in zero.groupby(level=[0, 1]):
+        # sigma = 0 ignores the detector: the same adversarials against either version
+        assert grp["accuracy_adv"].nunique() == 1 and grp["n_kept"].nunique() == 1, grp
+        assert grp["accuracy_adv"].iloc[0] < grp["accuracy_clean"].iloc[0]
+    one = dyn[dyn["sigma"] == 1].set_index(["attack", "detector", "version"])
+    for det in ("jsd", "id"):  # sigma = 1 only pushes the static detector's logit down
+        key = ("dyn", det, "static")
+        assert one.loc[key, "detector_flags_adv"] < zero.loc[key, "detector_flags_adv"], det
+    adaptive = read_table(r / "tables/adaptive.csv")
+    assert len(adaptive) == 3 * 2
+    assert (r / "dynamic/dyn/0.2/jsd/history.csv").exists()
+    sweep = read_table(r / "tables/depth_sweep_metzen.csv")
+    assert list(sweep["ad"]) == [0, 1, 2, 3, 4] and set(sweep["attack"]) == {"fgsm2"}
+    assert list(sweep["layer"]) == ["input", "stem", "stage1", "stage2", "stage3"]
+    assert sweep["accuracy"].between(0, 1).all()
+    md = (r / "paper_comparison.md").read_text()
+    assert "Fig. 5 (adaptive column)" in md and "Fig. 2 right" in md and "claims:" in md
+    for det in ("jsd", "id", "metzen"):  # the adaptive column: a row per detector and version
+        assert f"{det} (static): " in md and f"{det} (dynamic): min detectability" in md, det
+
+
+@pytest.mark.slow
 def test_rerun_is_a_noop_and_plot_change_reruns_only_figures(run):
     work, _ = run
     again = snakemake(work, "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
     dry = snakemake(work, "-n", "--config", "plots={cmap: magma}")
-    jobs = set(_job_stats(dry.stdout + dry.stderr))
+    jobs = set(job_stats(dry.stdout + dry.stderr))
     jobs.discard("all")
     assert jobs and all(j.startswith("figure_") for j in jobs), dry.stdout
 
@@ -177,7 +238,7 @@ def test_rerun_is_a_noop_and_plot_change_reruns_only_figures(run):
 def test_a_new_eps_plans_only_its_own_jobs(run):
     work, _ = run
     dry = snakemake(work, "-n", "--config", "attacks={fgsm: {eps: [0.1, 0.3, 0.5]}}")
-    jobs = _job_stats(dry.stdout + dry.stderr)
+    jobs = job_stats(dry.stdout + dry.stderr)
     assert jobs["attack"] == 3 and jobs["train_detector"] == 2 and jobs["saliency_adv"] == 1
     assert "train_classifier" not in jobs and "saliency_clean" not in jobs
 
@@ -193,7 +254,7 @@ def test_a_library_edit_reruns_the_rules_that_import_it(run, tmp_path):
     plots = src / "advsal" / "plots.py"
     plots.write_text(plots.read_text() + "\n\ndef _new_helper():\n    return 1\n")
     dry = snakemake(work, "-n", env={"PYTHONPATH": str(src)})
-    jobs = set(_job_stats(dry.stdout + dry.stderr)) - {"all"}
+    jobs = set(job_stats(dry.stdout + dry.stderr)) - {"all"}
     assert jobs and all(j.startswith("figure_") for j in jobs), jobs
     # a comment is not code: nothing to do
     plots.write_text((ROOT / "src/advsal/plots.py").read_text() + "\n# a comment\n")

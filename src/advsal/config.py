@@ -11,6 +11,7 @@ command line, so a cluster job sees exactly the config of the run that spawned i
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -27,7 +28,17 @@ SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = ROOT / "config.yaml"
 NO_EPS = "none"
 # keys of an attack instance that the pipeline reads; the rest go to the attack's constructor
-ATTACK_KEYS = ("type", "eps", "classifier", "against", "against_fit")
+ATTACK_KEYS = (
+    "type",
+    "eps",
+    "classifier",
+    "against",
+    "against_fit",
+    "sigma",
+    "training",
+    "test_limit",
+)
+SIGMAS = [round(0.1 * i, 1) for i in range(11)]  # Metzen Sec. 4.1.2: 0, 0.1, ..., 1
 TRAINING_KEYS = ("epochs", "lr", "batch_size", "betas")
 
 
@@ -112,6 +123,7 @@ def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
         raise ConfigError(f"config error at {_path(err.absolute_path)}: {err.message}")
     _complete(config)
     _check_registered(config)
+    _complete_adaptive(config)
     return config
 
 
@@ -163,9 +175,61 @@ def _complete(config: dict) -> None:
     for name, spec in config["attacks"].items():
         spec.setdefault("type", name)
         own_classifier("attacks", name, spec)
+        if not is_dynamic(spec):
+            for key in ("sigma", "training", "test_limit"):
+                if key in spec:
+                    _fail(f"attacks.{name}.{key}", "only a dynamic attack takes this key")
+
+
+def _complete_adaptive(config: dict) -> None:
+    """Resolve what adaptive attacks fool (after each attack's own settings were checked)."""
     for name, spec in config["attacks"].items():
-        if "against" in spec:
+        if is_dynamic(spec):
+            _complete_dynamic(config, name, spec)
+        elif "against" in spec:
+            if not isinstance(spec["against"], str):
+                _fail(
+                    f"attacks.{name}.against", "name one detector (a list is for dynamic attacks)"
+                )
             _complete_against(config, name, spec)
+
+
+def is_dynamic(spec: dict) -> bool:
+    """Whether an attack instance is a dynamic adversary (run per detector and sigma)."""
+    from advsal.attacks import ATTACKS
+    from advsal.registry import UnknownNameError
+
+    try:
+        return bool(ATTACKS.get(spec["type"]).dynamic)
+    except UnknownNameError:
+        return False  # reported by _check_registered
+
+
+def _complete_dynamic(config: dict, name: str, spec: dict) -> None:
+    """A dynamic adversary runs against every listed detector (default: every detector on its
+    classifier), each fitted to ``against_fit`` (default: the first plain ``bim`` attack)."""
+    key = f"attacks.{name}"
+    clf = spec["classifier"]
+    ours = [d for d, v in config["detectors"].items() if v["classifier"] == clf]
+    against = spec.setdefault("against", ours)
+    if isinstance(against, str):
+        against = spec["against"] = [against]
+    if not against:
+        _fail(f"{key}.against", f"no detector guards classifier {clf!r}")
+    if "against_fit" not in spec:
+        plain = [
+            a
+            for a, s in config["attacks"].items()
+            if s["type"] == "bim" and "against" not in s and s["classifier"] == clf
+        ]
+        spec["against_fit"] = plain[0] if plain else None
+    spec.setdefault("sigma", list(SIGMAS))
+    training = spec.setdefault("training", {})
+    training.setdefault("epochs", 5)
+    training.setdefault("p_adv", 0.5)
+    training.setdefault("init", "static")
+    for det in against:
+        _complete_against(config, name, {**spec, "against": det})
 
 
 def _complete_against(config: dict, name: str, spec: dict) -> None:
@@ -182,11 +246,14 @@ def _complete_against(config: dict, name: str, spec: dict) -> None:
         and "against" not in s
         and s["classifier"] == spec["classifier"]
     ]
-    fit = spec.setdefault("against_fit", plain[0] if plain else None)
+    fit = spec.get("against_fit") or (plain[0] if plain else None)
+    spec["against_fit"] = fit
     if fit is None:
         _fail(f"{key}.against_fit", "name the attack the detector was fitted to")
     if fit not in config["attacks"] or "against" in config["attacks"][fit]:
         _fail(f"{key}.against_fit", f"{fit!r} is not an attack without 'against'")
+    if config["attacks"][fit]["classifier"] != spec["classifier"]:
+        _fail(f"{key}.against_fit", f"{fit!r} attacks another classifier than this attack")
     fitted = {eps_token(e) for e in config["attacks"][fit].get("eps") or [None]}
     for i, e in enumerate(spec.get("eps") or [None]):
         if eps_token(e) not in fitted:
@@ -209,7 +276,11 @@ def _check_registered(config: dict) -> None:
     if ds["name"] == "imagefolder" and not Path(ds["root"]).is_dir():
         _fail("dataset.root", f"directory {ds['root']!r} does not exist")
     for name, spec in config["classifiers"].items():
-        _check(f"classifiers.{name}.arch", lambda s=spec: ARCHS.get(s["arch"]))
+        fn = _check(f"classifiers.{name}.arch", lambda s=spec: ARCHS.get(s["arch"]))
+        _check(
+            f"classifiers.{name}.params",
+            lambda f=fn, s=spec: inspect.signature(f).bind((1, 28, 28), **s["params"]),
+        )
 
     dummy = nn.Identity()
     label = config["attack_options"]["label"]
@@ -227,11 +298,16 @@ def _check_registered(config: dict) -> None:
                 _fail(f"attacks.{name}.eps[{i}]", f"budget {eps} is listed twice")
             if cls.norm == "linf" and eps > 1:
                 _fail(f"attacks.{name}.eps[{i}]", f"an l_inf budget above 1 ({eps}) is no budget")
+        extra = [{"sigma": v} for v in spec.get("sigma", [])] or [{}]
         for i, eps in enumerate(eps_list or [None]):
             key = f"attacks.{name}.eps[{i}]" if eps is not None else f"attacks.{name}"
-            atk = _check(
-                key, lambda c=cls, e=eps, s=spec: c(dummy, eps=e, label=label, **attack_params(s))
-            )
+            for kw in extra:
+                atk = _check(
+                    key,
+                    lambda c=cls, e=eps, s=spec, k=kw: c(
+                        dummy, eps=e, label=label, **attack_params(s), **k
+                    ),
+                )
             if shape and hasattr(atk, "check_shape"):
                 _check(f"attacks.{name}", lambda a=atk: a.check_shape(shape))
     for name, spec in config["saliency"].items():
@@ -289,9 +365,22 @@ def run_name(config: dict) -> str:
 
 
 def attack_grid(config: dict) -> list[tuple[str, str]]:
-    """All (attack instance, eps token) pairs of the config, in config order."""
+    """All (attack instance, eps token) pairs of the config's static attacks, in config order
+    (dynamic adversaries have their own grid: :func:`dynamic_grid`)."""
     return [
         (a, eps_token(e))
         for a, spec in config["attacks"].items()
+        if not is_dynamic(spec)
         for e in spec.get("eps") or [None]
+    ]
+
+
+def dynamic_grid(config: dict) -> list[tuple[str, str, str]]:
+    """(dynamic attack, eps token, detector) triples: one adaptive column per detector."""
+    return [
+        (a, eps_token(e), d)
+        for a, spec in config["attacks"].items()
+        if is_dynamic(spec)
+        for e in spec["eps"]
+        for d in spec["against"]
     ]

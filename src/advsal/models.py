@@ -16,6 +16,11 @@ from advsal.io import load_tensors, save_tensors
 from advsal.registry import Registry
 
 ARCHS: Registry[Callable[..., nn.Sequential]] = Registry("architecture")
+# AD(0), AD(1), ... of the architectures that number their detector attachment points
+ATTACHMENT_POINTS = {
+    "resnet": ("input", "stem", "stage1", "stage2", "stage3"),
+    "vgg16": ("input", "pool1", "pool2", "pool3", "pool4", "pool5"),
+}
 
 
 def _flat_size(body: OrderedDict, in_shape) -> int:
@@ -82,6 +87,143 @@ def detector_net(in_shape, n_out: int = 1, width: int = 16, dropout: float = 0.5
     return _with_head(body, in_shape, n_out, dropout)
 
 
+class ResBlock(nn.Module):
+    """He et al. (2016): conv3x3-BN-ReLU-conv3x3-BN plus the shortcut, then ReLU. A block that
+    halves the resolution does it by a strided convolution; a wider one has a 1x1-conv shortcut."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int = 1):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(),
+            nn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c_out),
+        )
+        self.shortcut = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out)
+            )
+
+    def forward(self, x):
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
+@ARCHS.register("resnet")
+def resnet(
+    in_shape, n_out: int = 10, blocks: int = 5, width: int = 16, dropout: float = 0.0
+) -> nn.Sequential:
+    """Metzen et al. (2017) Fig. 1: conv(w) - Res x n (w) - Res x n (2w, /2) - Res x n (4w, /2) -
+    GAP - dense; 6n + 2 layers (``blocks=5``: the paper's ResNet-32, ``width=16``).
+
+    Its attachment points AD(0)..AD(4) (``model.attachment_points``) are the input, the first
+    convolution and the three residual stages: AD(0)-AD(2) at full resolution, AD(3) at half and
+    AD(4) at a quarter, which is why the detector drops one max-pool at AD(3) and both at AD(4).
+    """
+    if blocks < 1:
+        raise ValueError(f"blocks must be >= 1, got {blocks}")
+    body: OrderedDict = OrderedDict(
+        stem=nn.Sequential(
+            nn.Conv2d(in_shape[0], width, 3, padding=1, bias=False),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+        )
+    )
+    c = width
+    for stage, mult in enumerate((1, 2, 4), start=1):
+        layers = []
+        for b in range(blocks):
+            stride = 2 if stage > 1 and b == 0 else 1
+            layers.append(ResBlock(c, width * mult, stride))
+            c = width * mult
+        body[f"stage{stage}"] = nn.Sequential(*layers)
+    body["gap"] = nn.AdaptiveAvgPool2d(1)
+    body["flatten"] = nn.Flatten()
+    body["dropout"] = nn.Dropout(dropout)
+    body["logits"] = nn.Linear(c, n_out)
+    model = nn.Sequential(body)
+    model.attachment_points = ATTACHMENT_POINTS["resnet"]
+    return model
+
+
+@ARCHS.register("vgg16")
+def vgg16(
+    in_shape, n_out: int = 10, classes=None, weights: str | None = None, dropout: float = 0.5
+) -> nn.Sequential:
+    """torchvision's VGG16 as named layers (``pool1``..``pool5``, Metzen Sec. 4.2 attaches the
+    detector after ``pool4``). ``weights``: a local file of torchvision's ImageNet state dict
+    (never fetched at run time); ``classes``: ImageNet indices whose logits are kept (the
+    paper's layer that selects the 10 relevant entries), else a fresh ``n_out``-way head."""
+    from torchvision.models import vgg16 as tv_vgg16
+
+    net = tv_vgg16(weights=None, dropout=dropout)
+    if weights:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        net.load_state_dict(state.get("state_dict", state))
+    body: OrderedDict = OrderedDict(normalize=Normalize())  # the ImageNet input statistics
+    conv = pool = 0
+    for layer in net.features:
+        if isinstance(layer, nn.Conv2d):
+            conv += 1
+            name = f"conv{conv}"
+        elif isinstance(layer, nn.ReLU):
+            name = f"relu{conv}"
+        else:
+            pool += 1
+            name = f"pool{pool}"
+        body[name] = layer
+    body["avgpool"] = net.avgpool
+    body["flatten"] = nn.Flatten()
+    head = list(net.classifier)
+    if classes is None:
+        head[-1] = nn.Linear(head[-1].in_features, n_out)
+    for i, layer in enumerate(head):
+        body[f"fc{i}"] = layer
+    if classes is not None:
+        if len(classes) != n_out:
+            raise ValueError(f"classes lists {len(classes)} ImageNet indices for {n_out} classes")
+        body["logits"] = Select(classes)
+    model = nn.Sequential(body)
+    model.attachment_points = ATTACHMENT_POINTS["vgg16"]
+    return model
+
+
+class Normalize(nn.Module):
+    """(x - mean) / std with ImageNet's channel statistics, so f takes images in [0, 1]."""
+
+    def __init__(self, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(mean).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(std).view(1, -1, 1, 1))
+
+    def forward(self, x):
+        return (x - self.mean) / self.std
+
+
+class Select(nn.Module):
+    """Keep the logits of the listed classes (a 1000-way net used as a 10-way classifier)."""
+
+    def __init__(self, classes):
+        super().__init__()
+        self.register_buffer("index", torch.as_tensor(list(classes), dtype=torch.long))
+
+    def forward(self, z):
+        return z.index_select(1, self.index)
+
+
+def attachment_point(model: nn.Sequential, layer) -> str:
+    """A layer name: ``layer`` itself, or AD(i) of an architecture with attachment points."""
+    if isinstance(layer, int):
+        points = getattr(model, "attachment_points", None)
+        if points is None:
+            raise ValueError("this architecture has no numbered attachment points: name a layer")
+        if not 0 <= layer < len(points):
+            raise ValueError(f"attachment point AD({layer}) not in AD(0)..AD({len(points) - 1})")
+        return points[layer]
+    return layer
+
+
 def build(arch: str, in_shape, **kwargs) -> nn.Sequential:
     return ARCHS.get(arch)(tuple(in_shape), **kwargs)
 
@@ -91,7 +233,10 @@ def layer_names(model: nn.Sequential) -> list[str]:
 
 
 def features_at(model: nn.Sequential, layer: str) -> nn.Sequential:
-    """The prefix of ``model`` up to and including ``layer`` (shares its parameters)."""
+    """The prefix of ``model`` up to and including ``layer`` (shares its parameters); the
+    layer ``"input"`` is the image itself (an empty prefix)."""
+    if layer == "input":
+        return nn.Sequential()
     names = layer_names(model)
     if layer not in names:
         raise KeyError(f"layer {layer!r} not in model (layers: {', '.join(names)})")

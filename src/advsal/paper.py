@@ -14,7 +14,9 @@ RULE_NOT_MET = "eps grid never met the accuracy rule"
 
 
 def _fmt(v) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}"
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return str(v) if isinstance(v, int) else f"{v:.2f}"
 
 
 def _diff(pub, rep) -> str:
@@ -73,34 +75,157 @@ def comparison_rows(ref: dict, table1: pd.DataFrame, eps_matrix: pd.DataFrame) -
     return rows
 
 
-COLUMNS = ["target", "attack", "cell", "published", "reproduced", "note"]
+CLAIM_HOLDS, CLAIM_FAILS = "claim holds", "claim fails"
 
 
-def write_comparison(ref_path, key, table1_csv, eps_csv, run, out_md, out_csv) -> list[dict]:
-    """Markdown for people, CSV for the report; both from the same rows."""
-    refs = yaml.safe_load(open(ref_path))
-    if key and key not in refs:
-        raise KeyError(f"evaluation.paper: {key!r} is not in {ref_path} (have: {', '.join(refs)})")
-    ref = refs[key] if key else None
-    rows = comparison_rows(ref, read_table(table1_csv), read_table(eps_csv)) if ref else []
-    io.write_text(out_md, comparison_markdown(ref, key, rows, run))
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["difference"] = pd.to_numeric(frame["reproduced"]) - pd.to_numeric(frame["published"])
-    io.write_csv(out_csv, frame)
+def _verdict(ok: bool) -> str:
+    return CLAIM_HOLDS if ok else CLAIM_FAILS
+
+
+def _claim_min_detectability(claim, tables):
+    frame = tables.get("detectability")
+    below = claim["accuracy_below"]
+    if frame is None:
+        return []
+    sub = frame[(frame["detector"] == claim["detector"]) & (frame["accuracy_adv"] < below)]
+    cell = f"min detectability over the {len(sub)} (attack, eps) with f accuracy < {below:g}"
+    if not len(sub):
+        return [_row(claim, "all", cell, None, f"no adversary brought f below {below:g}")]
+    worst = sub.loc[sub["accuracy"].idxmin()]
+    ok = bool(worst["accuracy"] > claim["published"])
+    where = f"{worst['attack']} eps {worst['eps']}"
+    return [_row(claim, where, cell, float(worst["accuracy"]), _verdict(ok))]
+
+
+def _claim_best_depth(claim, tables):
+    """The depths within one test image of the best accuracy tie; the claim holds where the
+    paper's depth is among them."""
+    frame = tables.get("depth_sweep")
+    if frame is None:
+        return []
+    rows = []
+    sub = frame[frame["detector"] == claim["detector"]]
+    for attack, grp in sub.groupby("attack", sort=False):
+        kind = grp["type"].iloc[0]
+        if kind not in claim["types"]:
+            continue
+        one_image = 1.0 / (grp["n_clean"].iloc[0] + grp["n_adv"].iloc[0])
+        top = grp[grp["accuracy"] >= grp["accuracy"].max() - one_image - 1e-9]
+        best = [int(a) for a in top["ad"]]
+        pub = claim["types"][kind]
+        ties = ", ".join(f"AD({a})" for a in best)
+        cell = f"best attachment depth (accuracy {grp['accuracy'].max():.3f}; tied: {ties})"
+        rows.append(_row(claim, attack, cell, best[0], _verdict(pub in best), pub))
     return rows
 
 
-def comparison_markdown(ref: dict | None, key: str | None, rows: list[dict], run: str) -> str:
+def _claim_adaptive(claim, tables):
+    frame = tables.get("adaptive")
+    if frame is None:
+        return []
+    rows = []
+    suffix = "_fooled" if claim.get("while_fooled") else ""
+    for _, r in frame[frame["version"] == claim["version"]].iterrows():
+        value = r["detectability_min" + suffix]
+        where = f"{r['attack']} eps {r['eps']}"
+        if value != value:  # NaN: no sigma qualifies
+            why = f"no sigma brought f below {r['threshold']:g}" if suffix else "nothing kept"
+            cell = f"{r['detector']} ({claim['version']}): {why}"
+            rows.append(_row(claim, where, cell, None, ""))
+            continue
+        if claim["check"] == "at_most":
+            ok = value <= claim["published"] + claim.get("margin", 0.0)
+        else:
+            ok = value > claim["published"]
+        below = f" with f accuracy < {r['threshold']:g}" if suffix else ""
+        cell = (
+            f"{r['detector']} ({claim['version']}): min detectability over sigma{below} "
+            f"(at sigma {r['sigma_at_min' + suffix]:g}, f accuracy "
+            f"{r['accuracy_adv_at_min' + suffix]:.2f}, {int(r['n_kept_at_min' + suffix])} kept)"
+        )
+        rows.append(_row(claim, where, cell, value, _verdict(ok)))
+    return rows
+
+
+CLAIMS = {
+    "min_detectability": _claim_min_detectability,
+    "best_depth": _claim_best_depth,
+    "adaptive": _claim_adaptive,
+}
+
+
+def _row(claim, attack, cell, reproduced, note, published=None):
+    return {
+        "target": claim["target"],
+        "attack": attack,
+        "cell": f"{claim['text']}: {cell}",
+        "published": claim.get("published") if published is None else published,
+        "reproduced": reproduced
+        if reproduced is None or isinstance(reproduced, int)
+        else float(reproduced),
+        "note": note,
+    }
+
+
+def claim_rows(ref: dict, tables: dict) -> list[dict]:
+    """The rows of a reference's ``claims`` (statements, not cells: "detectability above 0.8
+    where f is below 30%"), each with the number that decides it and whether it holds."""
+    return [row for claim in ref.get("claims", []) for row in CLAIMS[claim["kind"]](claim, tables)]
+
+
+COLUMNS = ["target", "attack", "cell", "published", "reproduced", "note"]
+
+
+def write_comparison(ref_path, keys, tables: dict, run, out_md, out_csv) -> list[dict]:
+    """Markdown for people, CSV for the report; both from the same rows. ``keys``: the
+    references (``evaluation.paper``); ``tables``: name -> CSV path (missing ones are skipped)."""
+    refs = yaml.safe_load(open(ref_path))
+    keys = [keys] if isinstance(keys, str) else list(keys or [])
+    for key in keys:
+        if key not in refs:
+            raise KeyError(
+                f"evaluation.paper: {key!r} is not in {ref_path} (have: {', '.join(refs)})"
+            )
+    frames = {name: _read_all(paths) for name, paths in tables.items() if paths}
+    sections, all_rows = [], []
+    for key in keys:
+        ref = refs[key]
+        rows = []
+        if "table1" in ref or "eps_matrix" in ref:
+            rows += comparison_rows(ref, frames["table1"], frames["eps_matrix"])
+        rows += claim_rows(ref, frames)
+        sections.append((key, ref, rows))
+        all_rows += [{"paper": key, **r} for r in rows]
+    io.write_text(out_md, comparison_markdown(sections, run))
+    frame = pd.DataFrame(all_rows, columns=["paper", *COLUMNS])
+    frame["difference"] = pd.to_numeric(frame["reproduced"]) - pd.to_numeric(frame["published"])
+    io.write_csv(out_csv, frame)
+    return all_rows
+
+
+def _read_all(paths):
+    paths = [paths] if isinstance(paths, str) else list(paths)
+    return pd.concat([read_table(p) for p in paths], ignore_index=True)
+
+
+def comparison_markdown(sections, run: str) -> str:
     lines = [f"# Paper comparison: {run}", ""]
-    if not ref:
+    if not sections:
         return "\n".join(lines + ["No paper reference chosen (`evaluation.paper` is unset).", ""])
-    lines += [f"Reference: {ref['paper']} (`{key}`).", ""]
+    for key, ref, rows in sections:
+        lines += _section_markdown(key, ref, rows)
+    return "\n".join(lines) + "\n"
+
+
+def _section_markdown(key, ref, rows) -> list[str]:
+    lines = [f"## {ref['paper']} (`{key}`)", ""]
     for target in ("table1", "eps_matrix"):
         if target in ref:
             lines.append(f"- {ref[target]['source']}; detector `{ref[target]['detector']}`")
+    cells = [r for r in rows if r["note"] in ("", RULE_NOT_MET)]
     diffs = [
         r["reproduced"] - r["published"]
-        for r in rows
+        for r in cells
         if r["reproduced"] is not None and r["published"] is not None
     ]
     if diffs:
@@ -108,7 +233,11 @@ def comparison_markdown(ref: dict | None, key: str | None, rows: list[dict], run
         lines.append(
             f"- {len(diffs)} cells compared; mean |reproduced - published| = {mean_abs:.3f}"
         )
-    if any(r["note"] for r in rows):
+    claims = [r for r in rows if r["note"] in (CLAIM_HOLDS, CLAIM_FAILS)]
+    if claims:
+        held = sum(r["note"] == CLAIM_HOLDS for r in claims)
+        lines.append(f"- claims: {held} of {len(claims)} hold on this run")
+    if any(r["note"] == RULE_NOT_MET for r in rows):
         lines.append(f"- note \u26a0: {RULE_NOT_MET}, so the attack is weaker than the paper's")
     lines += [
         "",
@@ -116,9 +245,9 @@ def comparison_markdown(ref: dict | None, key: str | None, rows: list[dict], run
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        note = f"\u26a0 {r['note']}" if r["note"] else ""
+        note = f"\u26a0 {r['note']}" if r["note"] in (RULE_NOT_MET, CLAIM_FAILS) else r["note"]
         lines.append(
             f"| {r['target']} | {r['attack']} | {r['cell']} | {_fmt(r['published'])} | "
             f"{_fmt(r['reproduced'])} | {_diff(r['published'], r['reproduced'])} | {note} |"
         )
-    return "\n".join(lines) + "\n"
+    return lines + [""]

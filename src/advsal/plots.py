@@ -232,3 +232,71 @@ def training_curve_figure(history_csv, out, opts: dict, title: str = "classifier
     sns.lineplot(h, x="epoch", y="accuracy", hue="split", marker="o", ax=ax)
     ax.set_title(title)
     _save(fig, out, opts)
+
+
+def depth_sweep_figure(csv, out, opts: dict) -> None:
+    """Metzen Fig. 2 (right): detectability per attack for the detector at AD(0)..AD(k)."""
+    _style(opts)
+    frame = read_table(csv)
+    frame["depth"] = [
+        f"AD({a})\n{layer}" for a, layer in zip(frame["ad"], frame["layer"], strict=True)
+    ]
+    frame["attack (eps)"] = [
+        f"{a} ({_eps_label(e)})" if e != "none" else a
+        for a, e in zip(frame["attack"], frame["eps"], strict=True)
+    ]
+    n_att = frame["attack"].nunique()
+    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * n_att * 1.2, 3.6), layout="constrained")
+    sns.barplot(frame, x="attack (eps)", y="accuracy", hue="depth", palette="crest", ax=ax)
+    ax.axhline(0.5, color="grey", lw=0.8, ls="--")
+    ax.set_ylim(0.4, 1.02)
+    ax.set_ylabel("detectability (test accuracy)")
+    ax.set_xlabel("attack at its chosen eps")
+    ax.legend(title="attached at", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
+    det = frame["detector"].iloc[0] if len(frame) else ""
+    ax.set_title(f"Detector {det!r} by attachment depth")
+    _save(fig, out, opts)
+
+
+def dynamic_figure(csv, out, opts: dict) -> None:
+    """Metzen Fig. 5: detectability vs f's accuracy of the dynamic adversary over sigma,
+    static vs dynamically trained detector, one panel per (attack, eps, detector)."""
+    _style(opts)
+    frame = read_table(csv)
+    keys = list(dict.fromkeys(zip(frame["attack"], frame["eps"], frame["detector"], strict=True)))
+    fig, axes = _grid(len(keys), 3.8, 3.4, max_cols=3)
+    colours = {"static": "tab:red", "dynamic": "tab:blue"}
+    for ax, (attack, eps, det) in zip(axes, keys, strict=True):
+        sub = frame[
+            (frame["attack"] == attack) & (frame["eps"] == eps) & (frame["detector"] == det)
+        ]
+        for version, grp in sub.groupby("version", sort=False):
+            grp = grp.sort_values("sigma")
+            ax.plot(
+                grp["accuracy_adv"],
+                grp["detectability"],
+                marker="o",
+                ms=4,
+                lw=1.2,
+                color=colours.get(version),
+                label=f"{version} detector",
+            )
+            for _, r in grp.iterrows():
+                ax.annotate(
+                    f"{r['sigma']:g}",
+                    (r["accuracy_adv"], r["detectability"]),
+                    fontsize=6,
+                    color=colours.get(version),
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
+        ax.axhline(0.5, color="grey", lw=0.6, ls=":")
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(0.0, 1.02)
+        ax.set_xlabel("f's accuracy on the adversarial test images")
+        ax.set_ylabel("detectability (kept adversarials)")
+        ax.set_title(f"{det} vs {attack} (eps {_eps_label(eps)})", fontsize=9)
+    if axes:
+        axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle("Dynamic adversary: one point per sigma (labelled); dotted: chance")
+    _save(fig, out, opts)

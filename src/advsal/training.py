@@ -51,15 +51,26 @@ def fit(
     device,
     seed: int,
     betas=(0.9, 0.999),
+    optimizer: str = "adam",
+    momentum: float = 0.9,
+    weight_decay: float = 0.0,
+    milestones=(),
+    gamma: float = 0.1,
     desc: str = "train",
     report: bool = False,
 ) -> list[dict]:
-    """Train with Adam; keep the epoch with the best validation accuracy. Returns the history.
-    ``report`` puts a line per epoch on the console (the job's log always has it)."""
+    """Train with Adam (or SGD with momentum, Metzen's schedule: lr times ``gamma`` at each of
+    the ``milestones`` epochs); keep the epoch with the best validation accuracy. Returns the
+    history. ``report`` puts a line per epoch on the console (the job's log always has it)."""
     model.to(device)
-    opt = torch.optim.Adam(
-        [p for p in model.parameters() if p.requires_grad], lr=lr, betas=tuple(betas)
-    )
+    params = [p for p in model.parameters() if p.requires_grad]
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    elif optimizer == "adam":
+        opt = torch.optim.Adam(params, lr=lr, betas=tuple(betas), weight_decay=weight_decay)
+    else:
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, list(milestones), gamma)
     gen = torch.Generator().manual_seed(seed)
     history, best_acc, best_state = [], -1.0, None
     for epoch in range(1, epochs + 1):
@@ -81,6 +92,7 @@ def fit(
             opt.step()
             tot_loss += batch_loss.item() * len(yb)
             tot_ok += correct(out.detach(), yb).sum().item()
+        sched.step()
         val_out = predict(model, val_inputs, device=device)
         row = {
             "epoch": epoch,

@@ -4,8 +4,16 @@
 import re
 import sys
 
-from advsal.config import ConfigError, attack_grid, attack_settings, resolve, run_name
+from advsal.config import (
+    ConfigError,
+    attack_grid,
+    attack_settings,
+    dynamic_grid,
+    resolve,
+    run_name,
+)
 from advsal.detectors import DETECTORS
+from advsal.models import ATTACHMENT_POINTS
 from advsal.provenance import code_hash
 from advsal.saliency import SALIENCY
 
@@ -22,7 +30,9 @@ config.update(_resolved)
 
 RUN = run_name(config)
 R = f"{config['results']}/{RUN}"
-GRID = attack_grid(config)  # [(attack, eps token)]
+GRID = attack_grid(config)  # [(attack, eps token)] of the static attacks
+DYNAMIC = dynamic_grid(config)  # [(dynamic attack, eps token, detector)]
+VERSIONS = ["static", "dynamic"]  # the detector a dynamic adversary meets
 CLASSIFIERS = list(config["classifiers"])
 ATTACKS = list(config["attacks"])
 SALIENCIES = list(config["saliency"])
@@ -52,6 +62,7 @@ wildcard_constraints:
     saliency=_one_of(SALIENCIES),
     detector=_one_of(DETECTORS_),
     split="train|val|test",
+    version="static|dynamic",
     eps=r"[0-9][0-9.e+-]*|none",
 
 
@@ -104,9 +115,31 @@ def figure(name):
     return f"{R}/figures/{name}.{PLOTS['format']}"
 
 
+def dynamic_path(attack, eps, detector, version):
+    return f"{R}/dynamic/{attack}/{eps}/{detector}/{version}.csv"
+
+
+def depth_detectors():
+    """Detectors that attach at a numbered point of a classifier that has them (Fig. 2 right)."""
+    return [
+        d
+        for d in DETECTORS_
+        if getattr(detector_class(d), "attaches", False)
+        and config["classifiers"][clf_of("detectors", d)]["arch"] in ATTACHMENT_POINTS
+        and any(not is_against(a) for a, _ in grid_of(clf_of("detectors", d)))
+    ]
+
+
+def is_against(attack):
+    return "against" in config["attacks"][attack]
+
+
 def eps_matrix_detectors():
     """Detectors with at least one attack of several budgets (others have no eps matrix)."""
-    multi = {a for a in ATTACKS if len(config["attacks"][a].get("eps") or []) > 1}
+    counts = {}
+    for a, _ in GRID:
+        counts[a] = counts.get(a, 0) + 1
+    multi = {a for a, n in counts.items() if n > 1}
     return [d for d in DETECTORS_ if any(clf_of("attacks", a) == clf_of("detectors", d) for a in multi)]
 
 
@@ -120,6 +153,9 @@ def final_targets():
         figure("detectability"),
         *[figure(f"examples_{s}") for s in SALIENCIES if grid_of(clf_of("saliency", s))],
         *[figure(f"classifier_training_{c}") for c in CLASSIFIERS],
+        *[f"{R}/tables/depth_sweep_{d}.csv" for d in depth_detectors()],
+        *[figure(f"depth_sweep_{d}") for d in depth_detectors()],
+        *([f"{R}/tables/adaptive.csv", figure("dynamic")] if DYNAMIC else []),
         f"{R}/paper_comparison.md",
         f"{R}/paper_comparison.csv",
     ]

@@ -78,3 +78,37 @@ rule figure_examples:
         "../../envs/advsal.yaml"
     script:
         "../scripts/figure_examples.py"
+
+
+# Metzen Fig. 2 (right): detectability per attachment depth, per attack.
+rule figure_depth_sweep:
+    input:
+        f"{R}/tables/depth_sweep_{{detector}}.csv",
+    output:
+        in_report(figure("depth_sweep_{detector}"), "depth_sweep_figure", "Figures"),
+    params:
+        plots=PLOTS,
+        code=code("figure_depth_sweep"),
+    log:
+        f"{R}/logs/figures/depth_sweep_{{detector}}.log",
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/figure_depth_sweep.py"
+
+
+# Metzen Fig. 5: detectability vs f's accuracy over sigma, static vs dynamic detector.
+rule figure_dynamic:
+    input:
+        rules.dynamic_tables.output.dynamic,
+    output:
+        in_report(figure("dynamic"), "dynamic_figure", "Figures"),
+    params:
+        plots=PLOTS,
+        code=code("figure_dynamic"),
+    log:
+        f"{R}/logs/figures/dynamic.log",
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/figure_dynamic.py"

@@ -59,6 +59,63 @@ def evaluate_inputs(wc):
     return out
 
 
+def saliency_settings_of(wc):
+    """The settings of the saliency instance a detector reads, or None."""
+    sal = config["detectors"][wc.detector].get("saliency")
+    return config["saliency"][sal] if sal else None
+
+
+def dynamic_inputs(wc):
+    """Dynamic adversary training: f, the static detector (fitted to against_fit at this eps)
+    and, for a trained saliency method, its state."""
+    spec = config["attacks"][wc.attack]
+    out = {
+        "data": rules.data.output[0],
+        "classifier": classifier_path(spec["classifier"]),
+        "static": detector_path(wc.detector, spec["against_fit"], wc.eps),
+    }
+    sal = config["detectors"][wc.detector].get("saliency")
+    if sal and trained_saliency(sal):
+        out["saliency_state"] = saliency_state_path(sal)
+    return out
+
+
+def dynamic_attack_inputs(wc):
+    out = dynamic_inputs(wc)
+    static = out.pop("static")
+    out["detector"] = static if wc.version == "static" else rules.train_dynamic_detector.output.model
+    return out
+
+
+def depth_inputs(wc):
+    """f, the attack summary (for the chosen eps) and every plain attack's adversarials."""
+    clf = clf_of("detectors", wc.detector)
+    out = {
+        "data": rules.data.output[0],
+        "classifier": classifier_path(clf),
+        "summary": rules.attack_summary.output[0],
+    }
+    for a, e in grid_of(clf):
+        if not is_against(a):
+            out.update({f"adv_{s}|{a}|{e}": adv_path(a, e, s) for s in SPLITS})
+    return out
+
+
+def paper_inputs(wc):
+    """The reference file and every table a comparison may read (those this run makes)."""
+    out = {
+        "reference": f"{workflow.basedir}/workflow/paper_reference.yaml",
+        "table1": rules.tables.output.table1,
+        "eps_matrix": rules.tables.output.eps_matrix,
+        "detectability": rules.tables.output.detectability,
+    }
+    if DYNAMIC:
+        out["adaptive"] = rules.dynamic_tables.output.adaptive
+    if depth_detectors():
+        out["depth_sweep"] = [f"{R}/tables/depth_sweep_{d}.csv" for d in depth_detectors()]
+    return out
+
+
 def examples_inputs(wc):
     spec = config["saliency"][wc.saliency]
     out = {

@@ -1,9 +1,8 @@
-# Stage 8: published vs reproduced numbers, side by side (Markdown, and a CSV for the report).
+# Stage 8: published vs reproduced numbers and claims, side by side (Markdown, and a CSV for the
+# report). Each reference in `evaluation.paper` reads the tables it compares with.
 rule paper_comparison:
     input:
-        reference=f"{workflow.basedir}/workflow/paper_reference.yaml",
-        table1=rules.tables.output.table1,
-        eps_matrix=rules.tables.output.eps_matrix,
+        unpack(paper_inputs),
     output:
         markdown=f"{R}/paper_comparison.md",
         csv=in_report(f"{R}/paper_comparison.csv", "paper_comparison", "Paper comparison"),

@@ -4,7 +4,6 @@ from advsal.paper import write_comparison
 from advsal.runtime import log_to
 
 inp, p, out = snakemake.input, snakemake.params, snakemake.output
+tables = {k: v for k, v in inp.items() if k != "reference"}
 with log_to(snakemake.log[0]):
-    write_comparison(
-        inp.reference, p.paper, inp.table1, inp.eps_matrix, p.run, out.markdown, out.csv
-    )
+    write_comparison(inp.reference, p.paper, tables, p.run, out.markdown, out.csv)

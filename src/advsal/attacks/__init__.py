@@ -2,6 +2,7 @@
 
 from advsal.attacks import cw as _cw  # noqa: F401  (registers cw)
 from advsal.attacks import deepfool as _deepfool  # noqa: F401  (deepfool, deepfool_linf)
+from advsal.attacks import dynamic as _dynamic  # noqa: F401  (dynamic)
 from advsal.attacks import gradient as _gradient  # noqa: F401  (fgsm, bim, bim_l2)
 from advsal.attacks import jsma as _jsma  # noqa: F401  (jsma)
 from advsal.attacks import momentum as _momentum  # noqa: F401  (mim)

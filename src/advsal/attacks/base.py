@@ -60,6 +60,7 @@ class Attack:
 
     norm: str | None = "linf"
     uses_eps: bool = True
+    dynamic: bool = False  # True: run per detector and sigma (Metzen's dynamic adversary)
     title: str = ""
 
     def __init__(

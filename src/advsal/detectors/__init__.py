@@ -1,6 +1,7 @@
 """Detectors by name: one module per family, one ``@DETECTORS.register`` per kind."""
 
 from advsal.detectors import image as _image  # noqa: F401  (registers "id", "jsd")
+from advsal.detectors import metzen as _metzen  # noqa: F401  (registers "metzen")
 from advsal.detectors.base import DETECTORS, Detector, load_detector, save_detector
 
 __all__ = ["DETECTORS", "Detector", "load_detector", "save_detector"]

@@ -20,6 +20,7 @@ DETECTORS: Registry[type[Detector]] = Registry("detector")
 class Detector(nn.Module):
     needs_saliency: bool = False
     needs_classifier: bool = False
+    attaches: bool = False  # reads f's features at an attachment point AD(i)
     title: str = ""
 
     def __init__(self, in_shape, **params):

@@ -51,7 +51,7 @@ def make_attack(
     x_adv = atk.run(x, y, batch_size=options["batch_size"], device=dev)
     flags = {}
     if against is not None:  # how often the attacked detector still flags its inputs
-        flags = {k: _flagged(atk.objective, v, dev) for k, v in (("clean", x), ("adv", x_adv))}
+        flags = {k: flagged(atk.objective, v, dev) for k, v in (("clean", x), ("adv", x_adv))}
     stats = perturbation_stats(clf, x, x_adv, y, device=dev, detected=flags.get("adv"))
     stats.update(
         attack=name,
@@ -77,7 +77,7 @@ def make_attack(
     return stats
 
 
-def _flagged(objective, images, device, batch_size: int = 256) -> torch.Tensor:
+def flagged(objective, images, device, batch_size: int = 256) -> torch.Tensor:
     """Whether the attacked detector calls each image adversarial (its logit > 0)."""
     out = []
     for i in range(0, len(images), batch_size):

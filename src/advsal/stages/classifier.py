@@ -1,4 +1,4 @@
-"""Stage 2: a named classifier f (Adam, model selection on val)."""
+"""Stage 2: a named classifier f (Adam or SGD with a step schedule, model selection on val)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from advsal.runtime import progress, setup
 from advsal.stages.common import load_splits
 from advsal.training import fit_classifier, predict
 
+OPTIMIZER_KEYS = ("optimizer", "momentum", "weight_decay", "milestones", "gamma")
+
 
 def train_classifier(
     name, settings, data, out_model, out_metrics, out_history, *, seed, device, threads=None
@@ -18,7 +20,9 @@ def train_classifier(
     dev = setup(seed, device, threads, "classifier", name)
     splits = load_splits(data)
     in_shape = tuple(splits.x["train"].shape[1:])
-    kwargs = {"n_out": len(splits.classes), "dropout": settings["dropout"]}
+    kwargs = {"n_out": len(splits.classes), **settings["params"]}
+    if "dropout" in settings:
+        kwargs["dropout"] = settings["dropout"]
     model = build(settings["arch"], in_shape, **kwargs)
     history = fit_classifier(
         model,
@@ -29,6 +33,7 @@ def train_classifier(
         epochs=settings["epochs"],
         lr=settings["lr"],
         batch_size=settings["batch_size"],
+        **{k: settings[k] for k in OPTIMIZER_KEYS if k in settings},
         device=dev,
         seed=seed,
         desc=f"classifier {name}",

@@ -1,0 +1,172 @@
+"""Metzen et al. (2017) Fig. 2 (right): detectability per adversary for the detector attached at
+AD(0)..AD(k) of the frozen classifier.
+
+Per attack at its chosen eps (the smallest that brings f's validation accuracy below the
+threshold), one detector head per attachment point is trained on the same batches; the classifier
+runs once per batch for all depths (its features at every point in one forward). Each head keeps
+its own best epoch on the validation split and is scored on the balanced clean + adversarial test
+set.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from advsal import io
+from advsal.detectors.metzen import SubnetworkDetector, collect
+from advsal.metrics import choose_eps
+from advsal.runtime import progress, setup
+from advsal.stages.common import load_adv, load_classifier, load_splits, split_xy
+from advsal.tables import read_table
+
+
+def _features(clf, points, x, device, batch_size=256):
+    """Features at every point, for a whole set, on the CPU (f frozen)."""
+    out = {p: [] for p in points}
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            for p, v in collect(clf, points, x[i : i + batch_size].to(device)).items():
+                out[p].append(v.cpu())
+    return {p: torch.cat(v) for p, v in out.items()}
+
+
+def _logits(heads, feats, device, batch_size=256):
+    n = len(next(iter(feats.values())))
+    with torch.no_grad():
+        return {
+            i: torch.cat(
+                [
+                    h.logit(h.head(feats[h.point][b : b + batch_size].to(device))).cpu()
+                    for b in range(0, n, batch_size)
+                ]
+            )
+            for i, h in heads.items()
+        }
+
+
+def sweep_attack(clf, x, adv, settings, device, seed) -> dict:
+    """Train one head per attachment point on (clean, adversarial) of the train split, select
+    each on val; returns {AD index: (head, best val accuracy)}. ``x`` / ``adv`` map split ->
+    images."""
+    in_shape = tuple(x["train"].shape[1:])
+    params = {k: v for k, v in settings["params"].items() if k != "layer"}
+    heads = {
+        i: SubnetworkDetector(in_shape, classifier=clf, layer=i, **params).to(device)
+        for i in range(len(clf.attachment_points))
+    }
+    points = [h.point for h in heads.values()]
+    feats, target = {}, {}
+    for split in ("train", "val"):
+        both = torch.cat([x[split], adv[split]])
+        feats[split] = _features(clf, points, both, device)
+        target[split] = torch.cat([torch.zeros(len(x[split])), torch.ones(len(adv[split]))])
+    params_all = [p for h in heads.values() for p in h.head.parameters()]
+    opt = torch.optim.Adam(params_all, lr=settings["lr"], betas=tuple(settings["betas"]))
+    gen = torch.Generator().manual_seed(seed)
+    best = {i: (-1.0, None) for i in heads}
+    bs = settings["batch_size"]
+    n = len(target["train"])
+    for _ in range(settings["epochs"]):
+        for h in heads.values():
+            h.train()
+        idx = torch.randperm(n, generator=gen)
+        for b in range(math.ceil(n / bs)):
+            sel = idx[b * bs : (b + 1) * bs]
+            t = target["train"][sel].to(device)
+            # the heads are independent: the sum of their losses trains each on its own
+            loss = sum(
+                F.binary_cross_entropy_with_logits(
+                    h.logit(h.head(feats["train"][h.point][sel].to(device))), t
+                )
+                for h in heads.values()
+            )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        for h in heads.values():
+            h.eval()
+        for i, z in _logits(heads, feats["val"], device).items():
+            acc = ((z > 0).float() == target["val"]).float().mean().item()
+            if acc > best[i][0]:
+                best[i] = (acc, copy.deepcopy(heads[i].head.state_dict()))
+    for i, (_, state) in best.items():
+        heads[i].head.load_state_dict(state)
+        heads[i].eval()
+    return {i: (heads[i], best[i][0]) for i in heads}
+
+
+def depth_sweep(
+    name,
+    settings,
+    data,
+    classifier,
+    summary,
+    adv,
+    out_csv,
+    *,
+    evaluation,
+    train_limit=None,
+    seed,
+    device,
+    threads=None,
+) -> pd.DataFrame:
+    """``adv``: {(attack, eps): {split: path}} for the static attacks on the detector's
+    classifier; the chosen eps of each is read from the attack ``summary``."""
+    from advsal.metrics import detection_metrics  # scikit-learn, only here
+
+    dev = setup(seed, device, threads, "depth_sweep", name)
+    clf = load_classifier(classifier, dev)
+    for p in clf.parameters():
+        p.requires_grad_(False)
+    if not getattr(clf, "attachment_points", None):
+        raise ValueError(f"detector {name}: its classifier has no numbered attachment points")
+    stats = read_table(summary)
+    chosen = choose_eps(stats, evaluation["accuracy_threshold"], evaluation["select_on"])
+    chosen = chosen.set_index("attack")
+    types = stats.groupby("attack")["type"].first()
+    splits = load_splits(data)
+    x = {s: split_xy(splits, s, train_limit)[0] for s in ("train", "val", "test")}
+    test_points = [h for h in clf.attachment_points]
+    rows = []
+    for attack in dict.fromkeys(a for a, _ in adv):
+        eps = chosen.loc[attack, "eps"]
+        files = adv[(attack, eps)]
+        xa = {s: load_adv(files[s]) for s in ("train", "val", "test")}
+        heads = sweep_attack(clf, x, xa, settings, dev, seed)
+        test_feats = {
+            k: _features(clf, test_points, v, dev)
+            for k, v in (("clean", x["test"]), ("adv", xa["test"]))
+        }
+        z_clean = _logits({i: h for i, (h, _) in heads.items()}, test_feats["clean"], dev)
+        z_adv = _logits({i: h for i, (h, _) in heads.items()}, test_feats["adv"], dev)
+        for i, (h, val_acc) in heads.items():
+            rows.append(
+                {
+                    "detector": name,
+                    "attack": attack,
+                    "type": types[attack],
+                    "eps": eps,
+                    "threshold_met": bool(chosen.loc[attack, "threshold_met"]),
+                    "ad": i,
+                    "layer": h.point,
+                    "val_accuracy": val_acc,
+                    **detection_metrics(z_clean[i], z_adv[i]),
+                }
+            )
+        best = max((r for r in rows if r["attack"] == attack), key=lambda r: r["accuracy"])
+        progress.info(
+            "depth sweep %s on %s eps=%s: best AD(%d) accuracy %.3f",
+            name,
+            attack,
+            eps,
+            best["ad"],
+            best["accuracy"],
+        )
+    frame = pd.DataFrame(rows)
+    io.write_csv(out_csv, frame)
+    return frame

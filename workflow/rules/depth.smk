@@ -1,0 +1,25 @@
+# Stage 5c (Metzen Fig. 2 right): for each detector of a kind with attachment points on a
+# classifier that numbers them, one head per AD(i) per attack at its chosen eps, f run once.
+rule depth_sweep:
+    input:
+        unpack(depth_inputs),
+    output:
+        in_report(f"{R}/tables/depth_sweep_{{detector}}.csv", "depth_sweep", "Tables"),
+    params:
+        settings=lambda wc: config["detectors"][wc.detector],
+        evaluation={k: v for k, v in config["evaluation"].items() if k != "paper"},
+        train_limit=config["attack_options"]["train_limit"],
+        runtime=RUNTIME,
+        code=code("depth_sweep"),
+    log:
+        f"{R}/logs/depth_sweep_{{detector}}.log",
+    benchmark:
+        f"{R}/benchmarks/depth_sweep_{{detector}}.tsv"
+    threads: RES["threads"]
+    resources:
+        gpu=1,
+        mem_mb=RES["mem_mb"],
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/depth_sweep.py"
