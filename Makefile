@@ -40,6 +40,7 @@ rulegraph: install
 
 bench: install-test
 	$(PY) bench/attacks.py
+	$(PY) bench/saliency.py
 
 clean:
 	rm -rf results logs benchmarks .snakemake

@@ -141,7 +141,8 @@ def test_instance_references_are_checked():
     assert cfg["attacks"]["bim_jsd"]["against_fit"] == "bim"
     with pytest.raises(ConfigError, match=r"attacks\.x\.against: no detector named 'nope'"):
         validate(_bad("attacks.x", {"type": "bim", "eps": [0.2], "against": "nope"}))
-    with pytest.raises(ConfigError, match=r"attacks\.x\.eps\[0\]: 'bim' has no budget 0\.25"):
+    msg = r"attacks\.x\.eps\[0\]: 'jsd' is not fitted to 'bim' at 0\.25"
+    with pytest.raises(ConfigError, match=msg):
         validate(_bad("attacks.x", {"type": "bim", "eps": [0.25], "against": "jsd"}))
     with pytest.raises(ConfigError, match=r"attacks\.fgsm\.classifier: no classifier named 'g'"):
         validate(_bad("attacks.fgsm.classifier", "g"))
@@ -252,7 +253,10 @@ def test_a_dynamic_attack_meets_every_detector_of_its_classifier(tmp_path):
     [
         ({"fgsm": {"sigma": [0.5]}}, r"attacks\.fgsm\.sigma: only a dynamic attack"),
         ({"bim": {"against": ["jsd"]}}, r"attacks\.bim\.against: name one detector"),
-        ({"dynamic": {"eps": [0.25]}}, r"attacks\.dynamic\.eps\[0\]: 'bim' has no budget 0\.25"),
+        (
+            {"dynamic": {"eps": [0.25]}},
+            r"attacks\.dynamic\.eps\[0\]: 'jsd' is not fitted to 'bim' at 0\.25",
+        ),
         ({"dynamic": {"sigma": [1.5]}}, r"attacks\.dynamic\.sigma\[0\]"),
         ({"dynamic": {"against": ["metzen"]}}, r"attacks\.dynamic\.against: detector 'metzen'"),
     ],

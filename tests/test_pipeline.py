@@ -51,6 +51,7 @@ TINY = {
         # dynamic adversaries (Metzen Sec. 3.3) against every detector, static and retrained
         "dyn": {
             "type": "dynamic",
+            "against": ["jsd", "id"],
             "eps": [0.2],
             "sigma": [0.0, 1.0],
             "steps": 5,
@@ -73,15 +74,28 @@ TINY = {
     "saliency": {
         "grad": {"method": "gradient"},
         "grad2": {"method": "gradient", "classifier": "net2"},
+        # model_based_saliency2020: a learnt masking model, trained by its own rule
+        "msal": {
+            "method": "model",
+            "params": {"width": 4},
+            "training": {"epochs": 2, "lr": 0.003, "batch_size": 25},
+        },
     },
     "detectors": {
         "jsd": {},
         "id": {},
         "jsd2": {"type": "jsd", "classifier": "net2"},
         "metzen": {"classifier": "net2", "params": {"layer": 2, "widths": [8, 16, 16]}},
+        # SPD on the learnt saliency, fitted to two attacks and to both at once (Table 6)
+        "spd": {
+            "saliency": "msal",
+            "params": {"arch": "mnist_net", "width": 8},
+            "fit_on": {"fgsm": 0.3, "deepfool": None},
+            "combined": True,
+        },
     },
     "detector_training": {"epochs": 6, "lr": 0.001},
-    "evaluation": {"paper": ["zhang2018_mnist", "metzen2017"]},
+    "evaluation": {"paper": ["zhang2018_mnist", "metzen2017", "saliency2020_mnist"]},
     "plots": {"n_examples": 3, "dpi": 60},
     "resources": {"threads": 1, "mem_mb": 1000},
 }
@@ -151,14 +165,15 @@ def test_every_output_exists_with_sane_values(run):
     assert "threshold_met" in t1.columns
 
     eps_m = read_table(r / "tables/eps_matrix.csv")
-    assert len(eps_m) == 2 * (4 + 4) + 2  # jsd, id: fgsm 2x2 + one cell each; jsd2, metzen: one
+    # jsd, id: fgsm 2x2 + one cell each; jsd2, metzen: one; spd: fgsm fit 0.3 x 2 + deepfool
+    assert len(eps_m) == 2 * (4 + 4) + 2 + 3
     cross = read_table(r / "tables/cross_attack.csv")
-    assert len(cross) == 2 * 5 * 5 + 2
+    assert len(cross[cross["detector"] != "spd"]) == 2 * 5 * 5 + 2
     assert cross[["accuracy", "tpr", "fpr", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
 
     figures = ["eps_matrix_jsd", "eps_matrix_id", "cross_attack", "detectability"]
     figures += ["examples_grad", "examples_grad2", "classifier_training_net"]
-    figures += ["depth_sweep_metzen", "dynamic"]
+    figures += ["depth_sweep_metzen", "dynamic", "fit_test", "examples_msal"]
     for fig in figures:
         assert (r / f"figures/{fig}.png").stat().st_size > 1000
     assert not (r / "figures/eps_matrix_jsd2.png").exists()  # one budget: no matrix to draw
@@ -224,6 +239,37 @@ def test_dynamic_adversary_against_every_detector(run):
 
 
 @pytest.mark.slow
+def test_learnt_saliency_detectors_and_saliency_shift(run):
+    """model_based_saliency2020: Table 1 per saliency instance, Fig. 2 and Table 6 cells."""
+    _, r = run
+    assert (r / "saliency/msal/model.pt").exists()
+    history = pd.read_csv(r / "saliency/msal/history.csv")
+    assert list(history["epoch"]) == [1, 2] and history["val_area"].between(0, 1).all()
+    maps = torch.load(r / "saliency/msal/fgsm/0.3.pt", weights_only=True)["test"]
+    assert maps.shape == (100, 1, 28, 28) and maps.min() >= 0 and maps.max() <= 1
+    for sal, pairs in (("msal", 6), ("grad", 6), ("grad2", 1)):  # (attack, eps) of its f
+        shift = read_table(r / f"tables/saliency_shift_{sal}.csv")
+        assert shift["attack"].iloc[0] == "different images" and len(shift) == 1 + pairs
+        adv = shift.iloc[1:]
+        assert (adv["n"] <= 100).all() and adv.dropna(subset=["mean"])["p_value"].between(
+            0, 1
+        ).all()
+    fit_test = read_table(r / "tables/fit_test.csv")
+    pairs = set(zip(fit_test["attack_fit"], fit_test["attack_test"], strict=True))
+    assert set(fit_test["detector"]) == {"spd"} and len(fit_test) == 4
+    assert pairs == {(a, b) for a in ("fgsm", "deepfool") for b in ("fgsm", "deepfool")}
+    assert (fit_test[fit_test["attack_test"] == "fgsm"]["eps_test"] == "0.3").all()
+    combined = read_table(r / "tables/combined.csv")
+    assert set(combined["attack_test"]) == {"fgsm", "deepfool", "all"}
+    assert combined["accuracy"].between(0, 1).all()
+    assert (r / "detectors/spd/all/none/model.pt").exists()
+    assert not (r / "detectors/spd/bim").exists()  # not in its fit_on
+    md = (r / "paper_comparison.md").read_text()
+    assert "| Table 1 | different images |" in md and "| Table 6 | spd |" in md
+    assert "Sec. 4.2 finding" in md and "finding: " in md
+
+
+@pytest.mark.slow
 def test_rerun_is_a_noop_and_plot_change_reruns_only_figures(run):
     work, _ = run
     again = snakemake(work, "-n")
@@ -239,7 +285,8 @@ def test_a_new_eps_plans_only_its_own_jobs(run):
     work, _ = run
     dry = snakemake(work, "-n", "--config", "attacks={fgsm: {eps: [0.1, 0.3, 0.5]}}")
     jobs = job_stats(dry.stdout + dry.stderr)
-    assert jobs["attack"] == 3 and jobs["train_detector"] == 2 and jobs["saliency_adv"] == 1
+    # jsd and id fit every budget; spd only the ones in its fit_on; grad and msal map it
+    assert jobs["attack"] == 3 and jobs["train_detector"] == 2 and jobs["saliency_adv"] == 2
     assert "train_classifier" not in jobs and "saliency_clean" not in jobs
 
 

@@ -39,3 +39,14 @@ def test_metzen_imagenet10_plans_on_a_user_folder(tmp_path):
     jobs = _dry_run(tmp_path, "metzen_imagenet10.yaml", "--config", f"dataset={{root: {folder}}}")
     assert jobs["train_detector"] == 3 * 3 + 2 and jobs["depth_sweep"] == 1
     assert "dynamic_attack" not in jobs
+
+
+@pytest.mark.slow
+def test_assira_plans_the_saliency_model_and_four_detectors(tmp_path):
+    folder = tmp_path / "assira"
+    folder.mkdir()
+    jobs = _dry_run(tmp_path, "assira.yaml", "--config", f"dataset={{root: {folder}}}")
+    # 5 attacks x 3 splits; 4 detectors x (5 attacks + the combined one)
+    assert jobs["attack"] == 15 and jobs["train_detector"] == 4 * 6
+    assert jobs["train_saliency"] == 1 and jobs["saliency_shift"] == 2
+    assert jobs["figure_fit_test"] == 1 and jobs["evaluate_detector"] == 4

@@ -40,10 +40,10 @@ def test_a_trained_method_is_fitted_once_and_restored_by_the_saliency_rule(tmp_p
     make_data(ds, 0, tmp_path / "splits.pt")
     save_model(tmp_path / "f.pt", build("mnist_net", (1, 28, 28)), "mnist_net", (1, 28, 28), {})
     settings = {"method": "_test_template", "params": {"scale": 2.0}, "batch_size": 16}
-    settings["training"] = {}
+    settings["training"] = {"limit": 40}
     rt = {"seed": 0, "device": "cpu"}
     data, model = tmp_path / "splits.pt", tmp_path / "f.pt"
-    train_saliency("tpl", settings, data, model, tmp_path / "state.pt", train_limit=40, **rt)
+    train_saliency("tpl", settings, data, model, tmp_path / "state.pt", **rt)
     state = load_tensors(tmp_path / "state.pt", expect=("state",))["state"]
     make_saliency(
         "tpl", settings, data, model, tmp_path / "clean.pt", state=tmp_path / "state.pt", **rt
@@ -52,7 +52,7 @@ def test_a_trained_method_is_fitted_once_and_restored_by_the_saliency_rule(tmp_p
     splits = load_tensors(data)
     x_test = splits["x_test"].float() / 255
     torch.testing.assert_close(maps["test"], x_test * state["template"])
-    # the template was fitted on the first 40 training images only (train_limit)
+    # the template was fitted on the first 40 training images only (training.limit)
     torch.testing.assert_close(
         state["template"], 2.0 * splits["x_train"][:40].float().div(255).mean(0)
     )

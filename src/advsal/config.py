@@ -20,13 +20,14 @@ import jsonschema
 import yaml
 
 from advsal.errors import ConfigError
+from advsal.tokens import COMBINED, NO_EPS
 
-__all__ = ["ConfigError", "resolve", "validate"]
+__all__ = ["COMBINED", "NO_EPS", "ConfigError", "resolve", "validate"]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = ROOT / "config.yaml"
-NO_EPS = "none"
+
 # keys of an attack instance that the pipeline reads; the rest go to the attack's constructor
 ATTACK_KEYS = (
     "type",
@@ -58,7 +59,7 @@ def resolve(
             raise ConfigError(f"config error in {f}: {exc}".replace("\n", " ")) from None
         if not isinstance(loaded, dict):
             raise ConfigError(f"config error in {f}: the top level must be a mapping")
-        merge(config, loaded)
+        merge(config, unalias(loaded))
     merge(config, typed(dict(overrides or {})))
     return validate(config)
 
@@ -71,6 +72,16 @@ def merge(base: dict, extra: Mapping) -> dict:
         else:
             base[k] = copy.deepcopy(v)
     return base
+
+
+def unalias(value):
+    """A copy with no shared sub-objects: YAML anchors (``*name``) alias one mapping, which
+    completing one instance in place would change in every instance that shares it."""
+    if isinstance(value, Mapping):
+        return {k: unalias(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unalias(v) for v in value]
+    return value
 
 
 def typed(value):
@@ -123,6 +134,7 @@ def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
         raise ConfigError(f"config error at {_path(err.absolute_path)}: {err.message}")
     _complete(config)
     _check_registered(config)
+    _complete_fits(config)
     _complete_adaptive(config)
     return config
 
@@ -179,6 +191,49 @@ def _complete(config: dict) -> None:
             for key in ("sigma", "training", "test_limit"):
                 if key in spec:
                     _fail(f"attacks.{name}.{key}", "only a dynamic attack takes this key")
+
+
+def _complete_fits(config: dict) -> None:
+    """Each detector's ``fit``: the (attack, eps token) pairs it is fitted to, from ``fit_on``
+    (attack -> a budget, a list of budgets, or null for all of them; default: every static
+    attack of its classifier, each budget)."""
+    grid = attack_grid(config)
+    if COMBINED in config["attacks"]:
+        _fail(f"attacks.{COMBINED}", f"{COMBINED!r} is reserved for the combined detector")
+    for name, spec in config["detectors"].items():
+        key = f"detectors.{name}.fit_on"
+        clf = spec["classifier"]
+        ours = [(a, e) for a, e in grid if config["attacks"][a]["classifier"] == clf]
+        if "fit_on" not in spec:
+            spec["fit"] = [list(p) for p in ours]
+            if spec.get("combined") and not ours:
+                _fail(f"detectors.{name}.combined", f"no attack on {clf!r} to combine")
+            continue
+        fit = []
+        for attack, budgets in spec["fit_on"].items():
+            if attack not in config["attacks"]:
+                _fail(f"{key}.{attack}", f"no attack named {attack!r}")
+            have = [e for a, e in ours if a == attack]
+            if not have:
+                _fail(f"{key}.{attack}", f"{attack!r} is not a static attack on {clf!r}")
+            wanted = have if budgets is None else budgets
+            for b in wanted if isinstance(wanted, list) else [wanted]:
+                token = b if b in have else eps_token(b)
+                if token not in have:
+                    _fail(f"{key}.{attack}", f"{attack!r} has no budget {token}")
+                fit.append([attack, token])
+        if not fit:
+            _fail(key, "name at least one attack")
+        order = [list(p) for p in ours]
+        spec["fit"] = sorted(fit, key=order.index)  # in the attacks' order, as the default
+
+
+def detector_settings(config: dict, name: str) -> dict:
+    """What a detector's training reads: its settings without the list of what it is fitted
+    to (adding an attack to ``fit_on`` re-runs no fitted detector)."""
+    return {
+        k: v for k, v in config["detectors"][name].items() if k not in ("fit_on", "fit", "combined")
+    }
 
 
 def _complete_adaptive(config: dict) -> None:
@@ -254,11 +309,11 @@ def _complete_against(config: dict, name: str, spec: dict) -> None:
         _fail(f"{key}.against_fit", f"{fit!r} is not an attack without 'against'")
     if config["attacks"][fit]["classifier"] != spec["classifier"]:
         _fail(f"{key}.against_fit", f"{fit!r} attacks another classifier than this attack")
-    fitted = {eps_token(e) for e in config["attacks"][fit].get("eps") or [None]}
+    fitted = {e for a, e in config["detectors"][det]["fit"] if a == fit}
     for i, e in enumerate(spec.get("eps") or [None]):
         if eps_token(e) not in fitted:
             at = f"{key}.eps[{i}]" if e is not None else key
-            _fail(at, f"{fit!r} has no budget {eps_token(e)} to fit {det!r} to")
+            _fail(at, f"{det!r} is not fitted to {fit!r} at {eps_token(e)} (see its fit_on)")
 
 
 def _check_registered(config: dict) -> None:

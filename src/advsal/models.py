@@ -44,32 +44,48 @@ def _with_head(body: OrderedDict, in_shape, n_out: int, dropout: float, hidden=(
 
 
 @ARCHS.register("mnist_net")
-def mnist_net(in_shape, n_out: int = 10, dropout: float = 0.6) -> nn.Sequential:
-    """MNIST-NET (model_based_saliency2020 App. A; cleverhans' basic CNN): 64k8-128k6-128k3."""
+def mnist_net(in_shape, n_out: int = 10, dropout: float = 0.6, width: int = 64) -> nn.Sequential:
+    """MNIST-NET (model_based_saliency2020 App. A; cleverhans' basic CNN): 64k8-128k6-128k3
+    (``width`` scales the three widths: w, 2w, 2w; the paper's is 64)."""
     c = in_shape[0]
     body = OrderedDict(
-        conv1=nn.Conv2d(c, 64, 8, stride=2, padding=3),
+        conv1=nn.Conv2d(c, width, 8, stride=2, padding=3),
         relu1=nn.ReLU(),
-        conv2=nn.Conv2d(64, 128, 6, stride=2),
+        conv2=nn.Conv2d(width, 2 * width, 6, stride=2),
         relu2=nn.ReLU(),
-        conv3=nn.Conv2d(128, 128, 3),
+        conv3=nn.Conv2d(2 * width, 2 * width, 3),
         relu3=nn.ReLU(),
     )
     return _with_head(body, in_shape, n_out, dropout)
 
 
-@ARCHS.register("cifar_net")
-def cifar_net(in_shape, n_out: int = 10, dropout: float = 0.6) -> nn.Sequential:
-    """CIFAR-NET (App. A): 2x32, pool, 2x64, pool, 2x128, pool, dense 128, dense 10."""
+def _conv_pairs(in_shape, widths) -> OrderedDict:
+    """Per width: two 3x3 convolutions with ReLU, then a 2x2 max-pool (App. A's blocks)."""
     body: OrderedDict = OrderedDict()
     c = in_shape[0]
-    for block, width in enumerate((32, 64, 128), start=1):
+    for block, width in enumerate(widths, start=1):
         for i in (1, 2):
             body[f"conv{block}_{i}"] = nn.Conv2d(c, width, 3, padding=1)
             body[f"relu{block}_{i}"] = nn.ReLU()
             c = width
         body[f"pool{block}"] = nn.MaxPool2d(2)
+    return body
+
+
+@ARCHS.register("cifar_net")
+def cifar_net(in_shape, n_out: int = 10, dropout: float = 0.6) -> nn.Sequential:
+    """CIFAR-NET (App. A): 2x32, pool, 2x64, pool, 2x128, pool, dense 128, dense 10."""
+    body = _conv_pairs(in_shape, (32, 64, 128))
     return _with_head(body, in_shape, n_out, dropout, hidden=(128,))
+
+
+@ARCHS.register("assira_net")
+def assira_net(in_shape, n_out: int = 2, dropout: float = 0.6, width: int = 64) -> nn.Sequential:
+    """ASSIRA's net (model_based_saliency2020 App. A, 112x112 cats vs dogs): 2x64, pool,
+    2x128, pool, 2x256, pool, 2x512, pool, dense 256, dense 256, dense 2 (``width`` scales
+    the convolutions: w, 2w, 4w, 8w)."""
+    body = _conv_pairs(in_shape, (width, 2 * width, 4 * width, 8 * width))
+    return _with_head(body, in_shape, n_out, dropout, hidden=(256, 256))
 
 
 @ARCHS.register("detector_net")

@@ -147,10 +147,71 @@ def _claim_adaptive(claim, tables):
     return rows
 
 
+def _claim_cells(claim, tables):
+    """Published cells of any table: each entry's ``match`` picks one row, every other key is
+    a column and its published value."""
+    frame = tables.get(claim["table"])
+    if frame is None:
+        return []
+    base = frame
+    for col, val in (claim.get("where") or {}).items():
+        base = base[base[col].astype(str) == str(val)]
+    rows = []
+    for entry in claim["cells"]:
+        match = entry["match"]
+        sub = base
+        for col, val in match.items():
+            sub = sub[sub[col].astype(str) == str(val)]
+        where = str(match["eps"]) if "eps" in match else ""
+        for col, pub in entry.items():
+            if col == "match":
+                continue
+            rep = float(sub[col].iloc[0]) if len(sub) and sub[col].notna().iloc[0] else None
+            cell = f"{claim['text']}: {col}" + (f" (eps {where})" if where else "")
+            rows.append(
+                {
+                    "target": claim["target"],
+                    "attack": match.get("attack", next(iter(match.values()))),
+                    "cell": cell,
+                    "published": pub,
+                    "reproduced": rep,
+                    "note": "" if len(sub) else "not in this run",
+                }
+            )
+    return rows
+
+
+def _claim_versus(claim, tables):
+    """Does detector ``a`` match or beat ``b`` (within ``margin``) attack by attack? One row:
+    the count, and which of the two papers' findings it supports."""
+    frame = tables.get(claim["table"])
+    if frame is None:
+        return []
+    if "attack_fit" in frame:  # fit x test cells: the diagonal
+        frame = frame[
+            (frame["attack_fit"] == frame["attack_test"]) & (frame["eps_fit"] == frame["eps_test"])
+        ].rename(columns={"attack_fit": "attack"})
+    a, b, col, margin = claim["a"], claim["b"], claim["column"], claim.get("margin", 0.0)
+    pa = frame[frame["detector"] == a].set_index("attack")[col]
+    pb = frame[frame["detector"] == b].set_index("attack")[col]
+    both = [x for x in pa.index if x in pb.index]
+    if not both:
+        return [_row(claim, "all", f"no attack has both {a} and {b}", None, "")]
+    wins = [x for x in both if pa[x] >= pb[x] - margin]
+    behind = ", ".join(f"{x} ({pb[x] - pa[x]:+.2f})" for x in both if x not in wins)
+    cell = f"{a} >= {b} - {margin:g} ({col}) on {len(wins)} of {len(both)} attacks" + (
+        f"; {b} ahead on {behind}" if behind else ""
+    )
+    supports = claim["if_most"] if 2 * len(wins) >= len(both) else claim["if_few"]
+    return [_row(claim, "all", cell, len(wins), f"finding: {supports}", len(both))]
+
+
 CLAIMS = {
     "min_detectability": _claim_min_detectability,
     "best_depth": _claim_best_depth,
     "adaptive": _claim_adaptive,
+    "cells": _claim_cells,
+    "versus": _claim_versus,
 }
 
 

@@ -300,3 +300,36 @@ def dynamic_figure(csv, out, opts: dict) -> None:
         axes[0].legend(fontsize=7, loc="lower right")
     fig.suptitle("Dynamic adversary: one point per sigma (labelled); dotted: chance")
     _save(fig, out, opts)
+
+
+def fit_test_figure(csv, out, opts: dict, titles: dict | None = None) -> None:
+    """model_based_saliency2020 Fig. 2: one panel per training attack, bars per detector over
+    the test attacks (each attack at the budget the detectors are fitted to)."""
+    _style(opts)
+    frame = read_table(csv)
+    titles = titles or {}
+    frame["detector "] = [titles.get(d, d) for d in frame["detector"]]
+    for side in ("fit", "test"):
+        frame[side] = [
+            f"{a} ({_eps_label(e)})" if e != "none" else a
+            for a, e in zip(frame[f"attack_{side}"], frame[f"eps_{side}"], strict=True)
+        ]
+    fits = list(dict.fromkeys(frame["fit"]))
+    tests = list(dict.fromkeys(frame["test"]))
+    hue = list(dict.fromkeys(frame["detector "]))
+    fig, axes = _grid(len(fits), 0.5 + 0.55 * len(tests), 3.0, max_cols=3)
+    for ax, fit in zip(axes, fits, strict=True):
+        sub = frame[frame["fit"] == fit]
+        sns.barplot(sub, x="test", y="accuracy", hue="detector ", order=tests, hue_order=hue, ax=ax)
+        ax.axhline(0.5, color="grey", lw=0.6, ls=":")
+        ax.set_ylim(0.0, 1.02)
+        ax.set_xlabel("test attack")
+        ax.set_ylabel("detector accuracy")
+        ax.tick_params(axis="x", rotation=45, labelsize=7)
+        ax.set_title(f"trained on {fit}", fontsize=9)
+        if ax is not axes[0] and ax.get_legend() is not None:
+            ax.get_legend().remove()
+    if axes and axes[0].get_legend() is not None:
+        axes[0].legend(fontsize=7, loc="lower left", title=None)
+    fig.suptitle("Detector accuracy, fitted to one attack (panel) and tested on each (bars)")
+    _save(fig, out, opts)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from advsal import io
 from advsal.metrics import choose_eps
+from advsal.tokens import COMBINED, NO_EPS
 
 EPS_COLUMNS = {"eps": str, "eps_fit": str, "eps_test": str}
 
@@ -25,9 +26,15 @@ def _at_chosen(cells: pd.DataFrame, chosen: dict, side: str) -> pd.Series:
     return cells[f"eps_{side}"] == cells[f"attack_{side}"].map(chosen)
 
 
-def build_tables(eval_csvs, attack_summary_csv, evaluation: dict) -> dict:
-    """``evaluation``: ``accuracy_threshold`` and ``select_on`` (the eps rule)."""
+def build_tables(eval_csvs, attack_summary_csv, evaluation: dict, fits=None, explicit=()) -> dict:
+    """``evaluation``: ``accuracy_threshold`` and ``select_on`` (the eps rule); ``fits``: the
+    (attack, eps) pairs each detector is fitted to; the cells among them of the detectors that
+    name their ``fit_on`` (``explicit``) make the fit x test table (model_based_saliency2020
+    Fig. 2)."""
+    fits = fits or {}
     cells = pd.concat([read_table(p) for p in eval_csvs], ignore_index=True)
+    combined = cells[cells["attack_fit"] == COMBINED]
+    cells = cells[cells["attack_fit"] != COMBINED]
     summary = read_table(attack_summary_csv)
     chosen_df = choose_eps(summary, evaluation["accuracy_threshold"], evaluation["select_on"])
     chosen = dict(zip(chosen_df["attack"], chosen_df["eps"], strict=True))
@@ -101,6 +108,8 @@ def build_tables(eval_csvs, attack_summary_csv, evaluation: dict) -> dict:
         on=["attack", "eps_fit"],
     )
     return {
+        "fit_test": _among_fits(cells, {d: fits[d] for d in explicit}),
+        "combined": _combined(combined, fits),
         "table1": table1,
         "eps_matrix": eps_matrix.reset_index(drop=True),
         "cross_attack": cross.reset_index(drop=True),
@@ -111,6 +120,37 @@ def build_tables(eval_csvs, attack_summary_csv, evaluation: dict) -> dict:
         .drop(columns="eps_test")
         .reset_index(drop=True),
     }
+
+
+def _pairs(frame: pd.DataFrame, side: str) -> pd.Series:
+    return list(zip(frame[f"attack_{side}"], frame[f"eps_{side}"], strict=True))
+
+
+def _among_fits(cells: pd.DataFrame, fits: dict) -> pd.DataFrame:
+    """Cells whose fit and test are both among the detector's own fit_on pairs."""
+    parts = []
+    for det, pairs in fits.items():
+        sub = cells[cells["detector"] == det]
+        own = {tuple(p) for p in pairs}
+        keep = [
+            f in own and t in own
+            for f, t in zip(_pairs(sub, "fit"), _pairs(sub, "test"), strict=True)
+        ]
+        parts.append(sub[keep])
+    cols = list(cells.columns)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+def _combined(cells: pd.DataFrame, fits: dict) -> pd.DataFrame:
+    """Each combined detector (Table 6) on its mix of attacks (attack_test ``all``) and on each
+    of them alone."""
+    rows = []
+    for det, sub in cells.groupby("detector", sort=False):
+        own = {tuple(p) for p in fits.get(det, [])} | {(COMBINED, NO_EPS)}
+        rows.append(sub[[t in own for t in _pairs(sub, "test")]])
+    cols = list(cells.columns)
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
+    return frame.drop(columns=["attack_fit", "eps_fit"])
 
 
 def write_tables(tables: dict, outputs: dict) -> None:

@@ -5,9 +5,11 @@ import re
 import sys
 
 from advsal.config import (
+    COMBINED,
     ConfigError,
     attack_grid,
     attack_settings,
+    detector_settings,
     dynamic_grid,
     resolve,
     run_name,
@@ -49,6 +51,8 @@ TABLES = [
     "attack_accuracy",
     "perturbation",
     "detectability",
+    "fit_test",
+    "combined",
 ]
 
 
@@ -58,7 +62,7 @@ def _one_of(names):
 
 wildcard_constraints:
     classifier=_one_of(CLASSIFIERS),
-    attack=_one_of(ATTACKS),
+    attack=_one_of(ATTACKS + [COMBINED]),
     saliency=_one_of(SALIENCIES),
     detector=_one_of(DETECTORS_),
     split="train|val|test",
@@ -78,6 +82,11 @@ def clf_of(section, name):
 
 def grid_of(classifier):
     return [(a, e) for a, e in GRID if clf_of("attacks", a) == classifier]
+
+
+def fits_of(detector):
+    """The (attack, eps) pairs a detector instance is fitted to (its fit_on)."""
+    return [tuple(p) for p in config["detectors"][detector]["fit"]]
 
 
 def detector_class(name):
@@ -136,11 +145,21 @@ def is_against(attack):
 
 def eps_matrix_detectors():
     """Detectors with at least one attack of several budgets (others have no eps matrix)."""
-    counts = {}
-    for a, _ in GRID:
-        counts[a] = counts.get(a, 0) + 1
-    multi = {a for a, n in counts.items() if n > 1}
-    return [d for d in DETECTORS_ if any(clf_of("attacks", a) == clf_of("detectors", d) for a in multi)]
+    def several(d):
+        attacks = [a for a, _ in fits_of(d)]
+        return any(attacks.count(a) > 1 for a in attacks)
+
+    return [d for d in DETECTORS_ if several(d)]
+
+
+def explicit_fits():
+    """Detectors that name what they are fitted to (model_based_saliency2020 Fig. 2)."""
+    return [d for d in DETECTORS_ if "fit_on" in config["detectors"][d]]
+
+
+def shift_saliencies():
+    """Saliency instances whose classifier is attacked (Table 1 of the 2020 paper)."""
+    return [s for s in SALIENCIES if grid_of(clf_of("saliency", s))]
 
 
 def final_targets():
@@ -151,7 +170,9 @@ def final_targets():
         *[figure(f"eps_matrix_{d}") for d in eps_matrix_detectors()],
         figure("cross_attack"),
         figure("detectability"),
-        *[figure(f"examples_{s}") for s in SALIENCIES if grid_of(clf_of("saliency", s))],
+        *([figure("fit_test")] if explicit_fits() else []),
+        *[figure(f"examples_{s}") for s in shift_saliencies()],
+        *[f"{R}/tables/saliency_shift_{s}.csv" for s in shift_saliencies()],
         *[figure(f"classifier_training_{c}") for c in CLASSIFIERS],
         *[f"{R}/tables/depth_sweep_{d}.csv" for d in depth_detectors()],
         *[figure(f"depth_sweep_{d}") for d in depth_detectors()],

@@ -6,7 +6,7 @@ rule depth_sweep:
     output:
         in_report(f"{R}/tables/depth_sweep_{{detector}}.csv", "depth_sweep", "Tables"),
     params:
-        settings=lambda wc: config["detectors"][wc.detector],
+        settings=lambda wc: detector_settings(config, wc.detector),
         evaluation={k: v for k, v in config["evaluation"].items() if k != "paper"},
         train_limit=config["attack_options"]["train_limit"],
         runtime=RUNTIME,

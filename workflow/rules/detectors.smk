@@ -8,7 +8,7 @@ rule train_detector:
         model=f"{R}/detectors/{{detector}}/{{attack}}/{{eps}}/model.pt",
         history=f"{R}/detectors/{{detector}}/{{attack}}/{{eps}}/history.csv",
     params:
-        settings=lambda wc: config["detectors"][wc.detector],
+        settings=lambda wc: detector_settings(config, wc.detector),
         train_limit=config["attack_options"]["train_limit"],
         runtime=RUNTIME,
         code=code("train_detector"),

@@ -9,7 +9,7 @@ rule train_dynamic_detector:
         history=f"{R}/dynamic/{{attack}}/{{eps}}/{{detector}}/history.csv",
     params:
         settings=lambda wc: attack_settings(config, wc.attack),
-        detector=lambda wc: config["detectors"][wc.detector],
+        detector=lambda wc: detector_settings(config, wc.detector),
         saliency=saliency_settings_of,
         options=config["attack_options"],
         runtime=RUNTIME,

@@ -6,7 +6,8 @@ rule evaluate_detector:
     output:
         f"{R}/eval/{{detector}}.csv",
     params:
-        settings=lambda wc: config["detectors"][wc.detector],
+        settings=lambda wc: detector_settings(config, wc.detector),
+        combined=lambda wc: fits_of(wc.detector) if config["detectors"][wc.detector]["combined"] else None,
         runtime=RUNTIME,
         code=code("evaluate_detector"),
     log:
@@ -35,8 +36,12 @@ rule tables:
         attack_accuracy=table("attack_accuracy"),
         perturbation=table("perturbation"),
         detectability=table("detectability"),
+        fit_test=table("fit_test"),
+        combined=table("combined"),
     params:
         evaluation={k: v for k, v in config["evaluation"].items() if k != "paper"},
+        fits={d: fits_of(d) for d in DETECTORS_},
+        explicit=explicit_fits(),
         code=code("tables"),
     log:
         f"{R}/logs/tables.log",

@@ -112,3 +112,21 @@ rule figure_dynamic:
         "../../envs/advsal.yaml"
     script:
         "../scripts/figure_dynamic.py"
+
+
+# model_based_saliency2020 Fig. 2: detectors that name their fit_on, fitted x tested.
+rule figure_fit_test:
+    input:
+        rules.tables.output.fit_test,
+    output:
+        in_report(figure("fit_test"), "fit_test_figure", "Figures"),
+    params:
+        plots=PLOTS,
+        titles={d: detector_class(d).title or d for d in DETECTORS_},
+        code=code("figure_fit_test"),
+    log:
+        f"{R}/logs/figures/fit_test.log",
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/figure_fit_test.py"

@@ -30,16 +30,35 @@ def saliency_inputs(wc, adv=False):
     return out
 
 
+def shift_inputs(wc):
+    """f, the clean maps and, per (attack, eps) of the classifier, test adversarials and maps."""
+    spec = config["saliency"][wc.saliency]
+    out = {
+        "data": rules.data.output[0],
+        "model": classifier_path(spec["classifier"]),
+        "sal_clean": saliency_path(wc.saliency),
+    }
+    for a, e in grid_of(spec["classifier"]):
+        out[f"adv|{a}|{e}"] = adv_path(a, e, "test")
+        out[f"sal|{a}|{e}"] = saliency_path(wc.saliency, a, e)
+    return out
+
+
 def detector_inputs(wc):
+    """One (attack, eps) source, or all of the detector's for the combined fit (attack `all`);
+    adversarials and maps are named adv_train|<attack>|<eps>, sal_adv|..."""
     spec = config["detectors"][wc.detector]
     cls = detector_class(wc.detector)
     out = {"data": rules.data.output[0]}
-    out.update({f"adv_{s}": adv_path(wc.attack, wc.eps, s) for s in ("train", "val")})
+    sources = fits_of(wc.detector) if wc.attack == COMBINED else [(wc.attack, wc.eps)]
+    for a, e in sources:
+        out.update({f"adv_{s}|{a}|{e}": adv_path(a, e, s) for s in ("train", "val")})
+        if cls.needs_saliency:
+            out[f"sal_adv|{a}|{e}"] = saliency_path(spec["saliency"], a, e)
     if cls.needs_classifier:
         out["classifier"] = classifier_path(spec["classifier"])
     if cls.needs_saliency:
         out["sal_clean"] = saliency_path(spec["saliency"])
-        out["sal_adv"] = saliency_path(spec["saliency"], wc.attack, wc.eps)
     return out
 
 
@@ -51,8 +70,11 @@ def evaluate_inputs(wc):
         out["classifier"] = classifier_path(spec["classifier"])
     if cls.needs_saliency:
         out["sal_clean"] = saliency_path(spec["saliency"])
-    for a, e in grid_of(spec["classifier"]):
+    for a, e in fits_of(wc.detector):
         out[f"fit|{a}|{e}"] = detector_path(wc.detector, a, e)
+    if spec["combined"]:
+        out[f"fit|{COMBINED}|none"] = detector_path(wc.detector, COMBINED, "none")
+    for a, e in grid_of(spec["classifier"]):
         out[f"adv|{a}|{e}"] = adv_path(a, e, "test")
         if cls.needs_saliency:
             out[f"sal|{a}|{e}"] = saliency_path(spec["saliency"], a, e)
@@ -108,7 +130,12 @@ def paper_inputs(wc):
         "table1": rules.tables.output.table1,
         "eps_matrix": rules.tables.output.eps_matrix,
         "detectability": rules.tables.output.detectability,
+        "attack_summary": rules.attack_summary.output[0],
+        "fit_test": rules.tables.output.fit_test,
+        "combined": rules.tables.output.combined,
     }
+    if shift_saliencies():
+        out["saliency_shift"] = [f"{R}/tables/saliency_shift_{s}.csv" for s in shift_saliencies()]
     if DYNAMIC:
         out["adaptive"] = rules.dynamic_tables.output.adaptive
     if depth_detectors():

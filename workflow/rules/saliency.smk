@@ -5,10 +5,10 @@ rule train_saliency:
         data=rules.data.output[0],
         model=lambda wc: classifier_path(clf_of("saliency", wc.saliency)),
     output:
-        f"{R}/saliency/{{saliency}}/model.pt",
+        model=f"{R}/saliency/{{saliency}}/model.pt",
+        history=f"{R}/saliency/{{saliency}}/history.csv",
     params:
         settings=lambda wc: config["saliency"][wc.saliency],
-        train_limit=config["attack_options"]["train_limit"],
         runtime=RUNTIME,
         code=code("train_saliency"),
     log:
@@ -71,3 +71,28 @@ rule saliency_adv:
         "../../envs/advsal.yaml"
     script:
         "../scripts/saliency.py"
+
+
+# model_based_saliency2020 Table 1: how far each instance's maps move under each attack, against
+# the distance between the maps of two different clean images (Mann-Whitney U).
+rule saliency_shift:
+    input:
+        unpack(shift_inputs),
+    output:
+        in_report(f"{R}/tables/saliency_shift_{{saliency}}.csv", "saliency_shift", "Tables"),
+    params:
+        settings=lambda wc: config["saliency"][wc.saliency],
+        runtime=RUNTIME,
+        code=code("saliency_shift"),
+    log:
+        f"{R}/logs/saliency/{{saliency}}_shift.log",
+    benchmark:
+        f"{R}/benchmarks/saliency/{{saliency}}_shift.tsv"
+    threads: RES["threads"]
+    resources:
+        gpu=1,
+        mem_mb=RES["mem_mb"],
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/saliency_shift.py"

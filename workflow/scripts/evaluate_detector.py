@@ -17,6 +17,7 @@ with log_to(snakemake.log[0]):
         snakemake.output[0],
         classifier=inp.get("classifier"),
         sal_clean=inp.get("sal_clean"),
+        combined=p.combined,
         **p.runtime,
         threads=snakemake.threads,
     )

@@ -3,7 +3,7 @@
 from advsal.runtime import log_to
 from advsal.tables import build_tables, write_tables
 
-inp = snakemake.input
+inp, p = snakemake.input, snakemake.params
 with log_to(snakemake.log[0]):
-    tables = build_tables(inp.cells, inp.summary, snakemake.params.evaluation)
+    tables = build_tables(inp.cells, inp.summary, p.evaluation, p.fits, p.explicit)
     write_tables(tables, dict(snakemake.output.items()))

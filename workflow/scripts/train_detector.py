@@ -1,9 +1,12 @@
-"""Rule train_detector: one detector instance fitted to one (attack, eps)."""
+"""Rule train_detector: one detector instance fitted to one (attack, eps), or to all of its
+fit_on at once (attack ``all``)."""
 
 from advsal.runtime import log_to
+from advsal.stages.common import grouped_inputs
 from advsal.stages.detector import train_detector
 
 wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
+named = grouped_inputs(inp.items())
 with log_to(snakemake.log[0]):
     train_detector(
         wc.detector,
@@ -11,12 +14,12 @@ with log_to(snakemake.log[0]):
         wc.attack,
         wc.eps,
         inp.data,
-        {"train": inp.adv_train, "val": inp.adv_val},
+        {"train": named["adv_train"], "val": named["adv_val"]},
         snakemake.output.model,
         snakemake.output.history,
         classifier=inp.get("classifier"),
         sal_clean=inp.get("sal_clean"),
-        sal_adv=inp.get("sal_adv"),
+        sal_adv=named.get("sal_adv"),
         train_limit=p.train_limit,
         **p.runtime,
         threads=snakemake.threads,

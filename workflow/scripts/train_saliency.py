@@ -10,8 +10,8 @@ with log_to(snakemake.log[0]):
         p.settings,
         inp.data,
         inp.model,
-        snakemake.output[0],
-        train_limit=p.train_limit,
+        snakemake.output.model,
+        out_history=snakemake.output.history,
         **p.runtime,
         threads=snakemake.threads,
     )

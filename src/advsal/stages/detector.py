@@ -16,6 +16,7 @@ from advsal.stages.common import (
     load_splits,
     split_xy,
 )
+from advsal.tokens import COMBINED, NO_EPS
 from advsal.training import fit_detector, predict
 
 
@@ -43,19 +44,25 @@ def train_detector(
 ):
     """Fit detector instance ``name`` on balanced clean + adversarial train data, select on val.
 
-    ``adv`` maps split -> adversarial file; ``classifier`` / ``sal_*`` are given where the kind
-    reads them (``needs_classifier`` / ``needs_saliency``)."""
+    ``adv`` maps split -> {(attack, eps): adversarial file}: one source, or several for the
+    combined detector (Table 6), where each clean image is paired with its adversarial from one
+    source, the sources shuffled evenly over the images. ``classifier`` / ``sal_*`` (``sal_adv``
+    maps (attack, eps) -> maps file) are given where the kind reads them."""
     dev = setup(seed, device, threads, "detector", name, attack, eps)
     cls = DETECTORS.get(settings["type"])
     splits = load_splits(data)
     kw = {"classifier": load_classifier(classifier, dev)} if cls.needs_classifier else {}
     sc = load_saliency(sal_clean) if cls.needs_saliency else None
-    sa = load_saliency(sal_adv) if cls.needs_saliency else None
+    sa = {k: load_saliency(v) for k, v in (sal_adv or {}).items()} if cls.needs_saliency else None
     sets = {}
     for split in ("train", "val"):
         x = split_xy(splits, split, train_limit)[0]
-        xa = load_adv(adv[split])
-        s = torch.cat([sc[split], sa[split]]) if cls.needs_saliency else None
+        sources = sorted(adv[split])
+        pick = mixed_sources(len(x), len(sources), seed)
+        xa = pick_rows([load_adv(adv[split][k]) for k in sources], pick)
+        s = None
+        if cls.needs_saliency:
+            s = torch.cat([sc[split], pick_rows([sa[k][split] for k in sources], pick)])
         sets[split] = (
             _inputs(cls, torch.cat([x, xa]), s),
             torch.cat([torch.zeros(len(x)), torch.ones(len(xa))]),
@@ -83,6 +90,24 @@ def train_detector(
     return history
 
 
+def mixed_sources(n: int, k: int, seed: int) -> torch.Tensor:
+    """For each of n images, which of k adversarial sources it is paired with (each source
+    n / k times, shuffled; all zeros for one source)."""
+    if k == 1:
+        return torch.zeros(n, dtype=torch.long)
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed)) % k
+
+
+def pick_rows(parts, pick: torch.Tensor) -> torch.Tensor:
+    """Row i of ``parts[pick[i]]`` (index-aligned tensors of the same shape)."""
+    if len(parts) == 1:
+        return parts[0]
+    out = torch.empty_like(parts[0])
+    for j, part in enumerate(parts):
+        out[pick == j] = part[pick == j]
+    return out
+
+
 def evaluate_detector(
     name,
     settings,
@@ -93,12 +118,17 @@ def evaluate_detector(
     *,
     classifier=None,
     sal_clean=None,
+    combined=None,
     device,
     seed,
     threads=None,
 ) -> pd.DataFrame:
     """``fitted`` maps (attack, eps) -> detector file; ``tests`` maps (attack, eps) ->
-    (adversarial test file, saliency file or None). One tidy row per (fit, test) cell."""
+    (adversarial test file, saliency file or None). One tidy row per (fit, test) cell.
+
+    ``combined``: the (attack, eps) sources of the detector fitted to all of them at once
+    (``fitted[("all", "none")]``); it gets one more cell, tested on the same mix of those
+    attacks' test adversarials (attack_test ``all``)."""
     from advsal.metrics import detection_metrics  # scikit-learn: ~1 s to import, only here
 
     dev = setup(seed, device, threads, "evaluate", name)
@@ -110,11 +140,18 @@ def evaluate_detector(
         key: (load_adv(adv), load_saliency(sal)["test"] if cls.needs_saliency else None)
         for key, (adv, sal) in tests.items()
     }
+    if combined:
+        sources = sorted(tuple(k) for k in combined)
+        pick = mixed_sources(len(x_clean), len(sources), seed)
+        x_mix = pick_rows([test_sets[k][0] for k in sources], pick)
+        s_mix = pick_rows([test_sets[k][1] for k in sources], pick) if cls.needs_saliency else None
+        mixed_sets = {(COMBINED, NO_EPS): (x_mix, s_mix)}
     rows = []
     for (a_fit, e_fit), path in fitted.items():
         det = load_detector(path, classifier=clf, device=dev)
         score_clean = predict(det, _inputs(cls, x_clean, s_clean), device=dev)
-        for (a_test, e_test), (x_adv, s_adv) in test_sets.items():
+        extra = mixed_sets if a_fit == COMBINED else {}
+        for (a_test, e_test), (x_adv, s_adv) in {**test_sets, **extra}.items():
             score_adv = predict(det, _inputs(cls, x_adv, s_adv), device=dev)
             rows.append(
                 {

@@ -1,7 +1,10 @@
 """Stage 4: saliency maps of a named saliency instance, for the clean splits and for every
-(attack, eps). A trained method is fitted first (``train_saliency``) and saved."""
+(attack, eps). A trained method is fitted first (``train_saliency``) and saved. Then how far
+the maps move under attack (model_based_saliency2020 Table 1)."""
 
 from __future__ import annotations
+
+import torch
 
 from advsal import io
 from advsal.data.base import SPLITS
@@ -17,16 +20,23 @@ from advsal.stages.common import (
 
 
 def train_saliency(
-    name, settings, data, model, out, *, train_limit, seed, device, threads=None
+    name, settings, data, model, out, *, out_history=None, seed, device, threads=None
 ) -> list[dict]:
-    """Fit a trained saliency method on the (cut) training split; select on val."""
+    """Fit a trained saliency method on the training split (its first ``training.limit``
+    images where set) with f frozen; the method selects on val. Writes the state and the
+    per-epoch history."""
     dev = setup(seed, device, threads, "train_saliency", name)
     method = SALIENCY.get(settings["method"])(load_classifier(model, dev), **settings["params"])
+    training = dict(settings["training"])
     splits = load_splits(data)
-    x, y = split_xy(splits, "train", train_limit)
+    x, y = split_xy(splits, "train", training.pop("limit", None))
     x_val, y_val = split_xy(splits, "val")
-    history = method.fit(x, y, x_val, y_val, device=dev, seed=seed, **settings["training"])
+    history = method.fit(x, y, x_val, y_val, device=dev, seed=seed, **training)
     io.save_tensors(out, {"method": settings["method"], "state": method.state()})
+    if out_history is not None:
+        import pandas as pd
+
+        io.write_csv(out_history, pd.DataFrame(history))
     progress.info("saliency %s trained: %s", name, history[-1] if history else {})
     return history
 
@@ -54,3 +64,83 @@ def make_saliency(
         x = load_adv(adv[split]) if adv else split_xy(splits, split, train_limit)[0]
         maps[split] = method.run(x, batch_size=settings["batch_size"], device=dev)
     io.save_tensors(out, {"method": settings["method"], **maps})
+
+
+def different_partner(n: int, seed: int) -> torch.Tensor:
+    """For each of n images another one (a random derangement), the "different images" pairs."""
+    if n < 2:
+        raise ValueError("comparing maps of different images needs at least 2 images")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    partner = torch.empty(n, dtype=torch.long)
+    partner[perm] = perm.roll(-1)
+    return partner
+
+
+def rms_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Per-image L2 distance between maps over sqrt(number of entries): maps in [0, 1] give
+    distances in [0, 1] whatever the image size."""
+    d = (a - b).flatten(1)
+    return d.norm(dim=1) / d.shape[1] ** 0.5
+
+
+def saliency_shift(
+    name, settings, data, model, sal_clean, tests, out_csv, *, seed, device, threads=None
+):
+    """model_based_saliency2020 Table 1 for one saliency instance: the L2 distance between the
+    maps of a clean test image and of its adversarial (those that change f's prediction), per
+    (attack, eps), against the distance between the maps of two different clean images; a
+    two-sided Mann-Whitney U test says whether the two samples differ.
+
+    ``tests`` maps (attack, eps) -> (adversarial test file, maps file)."""
+    import pandas as pd
+    from scipy.stats import mannwhitneyu
+
+    from advsal.training import predict
+
+    dev = setup(seed, device, threads, "saliency_shift", name)
+    clf = load_classifier(model, dev)
+    x = split_xy(load_splits(data), "test")[0]
+    s_clean = io.load_tensors(sal_clean, expect=SPLITS)["test"]
+    clean_pred = predict(clf, [x], device=dev).argmax(1)
+    different = rms_distance(s_clean, s_clean[different_partner(len(x), seed)]).numpy()
+    rows = [
+        {
+            "attack": "different images",
+            "eps": "",
+            "n": len(different),
+            "mean": float(different.mean()),
+            "std": float(different.std()),
+            "median": float(pd.Series(different).median()),
+        }
+    ]
+    for (attack, eps), (adv, maps) in tests.items():
+        x_adv = load_adv(adv)
+        changed = predict(clf, [x_adv], device=dev).argmax(1) != clean_pred
+        s_adv = io.load_tensors(maps, expect=("test",))["test"]
+        dist = rms_distance(s_clean[changed], s_adv[changed]).numpy()
+        row = {"attack": attack, "eps": eps, "n": int(changed.sum())}
+        if len(dist):
+            test = mannwhitneyu(dist, different, alternative="two-sided")
+            row.update(
+                mean=float(dist.mean()),
+                std=float(dist.std()),
+                median=float(pd.Series(dist).median()),
+                u_statistic=float(test.statistic),
+                p_value=float(test.pvalue),
+            )
+        rows.append(row)
+        progress.info(
+            "saliency %s, %s eps=%s: shift %.4f vs different images %.4f (n=%d)",
+            name,
+            attack,
+            eps,
+            row.get("mean", float("nan")),
+            rows[0]["mean"],
+            row["n"],
+        )
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "method", settings["method"])
+    frame.insert(0, "saliency", name)
+    frame["ratio_to_different"] = frame["mean"] / rows[0]["mean"]
+    io.write_csv(out_csv, frame)
+    return frame
