@@ -1,6 +1,6 @@
 # advsal: detect adversarial examples with saliency, from data to paper tables, in one DAG.
 # Stages, one file each, in DAG order: data -> classifier -> attacks -> saliency -> detectors
-# (+ dynamic adversaries, attachment-depth sweep) -> evaluate -> figures -> paper. The config is validated before any job is scheduled.
+# (+ dynamic adversaries, attachment-depth sweep, Grad-CAM layer study) -> evaluate -> figures -> paper. The config is validated before any job is scheduled.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -20,6 +20,7 @@ include: "workflow/rules/saliency.smk"
 include: "workflow/rules/detectors.smk"
 include: "workflow/rules/dynamic.smk"
 include: "workflow/rules/depth.smk"
+include: "workflow/rules/layers.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/paper.smk"

@@ -95,6 +95,7 @@ TINY = {
         },
     },
     "detector_training": {"epochs": 6, "lr": 0.001},
+    "layer_study": {"layers": {"shallow": "relu1", "deep": "relu3"}, "n_examples": 1},
     "evaluation": {"paper": ["zhang2018_mnist", "metzen2017", "saliency2020_mnist"]},
     "plots": {"n_examples": 3, "dpi": 60},
     "resources": {"threads": 1, "mem_mb": 1000},
@@ -173,7 +174,7 @@ def test_every_output_exists_with_sane_values(run):
 
     figures = ["eps_matrix_jsd", "eps_matrix_id", "cross_attack", "detectability"]
     figures += ["examples_grad", "examples_grad2", "classifier_training_net"]
-    figures += ["depth_sweep_metzen", "dynamic", "fit_test", "examples_msal"]
+    figures += ["depth_sweep_metzen", "dynamic", "fit_test", "examples_msal", "layer_study"]
     for fig in figures:
         assert (r / f"figures/{fig}.png").stat().st_size > 1000
     assert not (r / "figures/eps_matrix_jsd2.png").exists()  # one budget: no matrix to draw
@@ -264,8 +265,12 @@ def test_learnt_saliency_detectors_and_saliency_shift(run):
     assert combined["accuracy"].between(0, 1).all()
     assert (r / "detectors/spd/all/none/model.pt").exists()
     assert not (r / "detectors/spd/bim").exists()  # not in its fit_on
+    layers = read_table(r / "tables/layer_study.csv")
+    assert set(layers["role"]) == {"shallow", "deep"} and set(layers["layer"]) == {"relu1", "relu3"}
+    assert layers.dropna(subset=["correlation"])["correlation"].between(-1, 1).all()
     md = (r / "paper_comparison.md").read_text()
     assert "| Table 1 | different images |" in md and "| Table 6 | spd |" in md
+    assert "| Sec. 5 / Fig. 7 | fgsm eps 0.3 |" in md or "| Sec. 5 / Fig. 7 | fgsm eps 0.1 |" in md
     assert "Sec. 4.2 finding" in md and "finding: " in md
 
 

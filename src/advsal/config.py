@@ -161,7 +161,8 @@ def _complete(config: dict) -> None:
     def own_classifier(section, name, spec):
         clf = spec.setdefault("classifier", first_clf)
         if clf not in config["classifiers"]:
-            _fail(f"{section}.{name}.classifier", f"no classifier named {clf!r}")
+            key = f"{section}.{name}".rstrip(".")
+            _fail(f"{key}.classifier", f"no classifier named {clf!r}")
         return clf
 
     for name, spec in config["saliency"].items():
@@ -184,6 +185,10 @@ def _complete(config: dict) -> None:
             _fail(f"detectors.{name}.saliency", f"no saliency instance named {sal!r}")
         if config["saliency"][sal]["classifier"] != clf:
             _fail(f"detectors.{name}.saliency", f"{sal!r} is on another classifier than {clf!r}")
+    study = config.get("layer_study")
+    if study:
+        study.setdefault("n_examples", 2)
+        own_classifier("layer_study", "", study)
     for name, spec in config["attacks"].items():
         spec.setdefault("type", name)
         own_classifier("attacks", name, spec)
@@ -336,6 +341,18 @@ def _check_registered(config: dict) -> None:
             f"classifiers.{name}.params",
             lambda f=fn, s=spec: inspect.signature(f).bind((1, 28, 28), **s["params"]),
         )
+
+    study = config.get("layer_study")
+    if study:
+        spec = config["classifiers"][study["classifier"]]
+        shape = dataset_shape(ds) or (1, 28, 28)
+        model = _check(
+            "layer_study.classifier", lambda: ARCHS.get(spec["arch"])(shape, **spec["params"])
+        )
+        names = [n for n, _ in model.named_children()]
+        for role, layer in study["layers"].items():
+            if layer not in names:
+                _fail(f"layer_study.layers.{role}", f"{layer!r} is not a layer of {spec['arch']}")
 
     dummy = nn.Identity()
     label = config["attack_options"]["label"]

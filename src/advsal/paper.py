@@ -206,7 +206,36 @@ def _claim_versus(claim, tables):
     return [_row(claim, "all", cell, len(wins), f"finding: {supports}", len(both))]
 
 
+def _claim_layer_order(claim, tables):
+    """Per attack: is the Grad-CAM map at the first layer role closer to the clean one than at
+    the last (the shallow layer more robust than the deep one)?"""
+    frame = tables.get("layer_study")
+    if frame is None:
+        return []
+    rows = []
+    for attack, grp in frame[frame["attack"] != "different images"].groupby("attack", sort=False):
+        corr = grp.set_index("role")["correlation"]
+        roles = [r for r in claim["roles"] if r in corr.index]  # the study's own roles
+        if len(roles) < 2:
+            continue
+        first, last = roles[0], roles[-1]
+        trail = ", ".join(f"{r} {corr[r]:.2f}" for r in roles)
+        cell = f"correlation clean vs adversarial by layer: {trail}"
+        rows.append(
+            _row(
+                claim,
+                f"{attack} eps {grp['eps'].iloc[0]}",
+                cell,
+                float(corr[first] - corr[last]),
+                _verdict(bool(corr[first] > corr[last])),
+                0.0,
+            )
+        )
+    return rows
+
+
 CLAIMS = {
+    "layer_order": _claim_layer_order,
     "min_detectability": _claim_min_detectability,
     "best_depth": _claim_best_depth,
     "adaptive": _claim_adaptive,

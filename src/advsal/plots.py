@@ -333,3 +333,45 @@ def fit_test_figure(csv, out, opts: dict, titles: dict | None = None) -> None:
         axes[0].legend(fontsize=7, loc="lower left", title=None)
     fig.suptitle("Detector accuracy, fitted to one attack (panel) and tested on each (bars)")
     _save(fig, out, opts)
+
+
+def layer_study_figure(csv, maps, out, opts: dict) -> None:
+    """Zhang Fig. 7 measured: left, per attack the correlation between clean and adversarial
+    Grad-CAM maps at each layer (dotted: two different clean images); right, example maps."""
+    import torch
+
+    _style(opts)
+    frame = read_table(csv)
+    saved = torch.load(maps, weights_only=True)
+    roles = list(saved["layers"])
+    examples = saved["examples"]
+    rows = list(examples)
+    n_img = len(examples["clean"]["x"])
+    fig = plt.figure(figsize=(4.2 + 1.3 * n_img * (1 + len(roles)), 0.4 + 1.25 * len(rows)))
+    grid = fig.add_gridspec(len(rows), 1 + n_img * (1 + len(roles)), wspace=0.08, hspace=0.25)
+    ax = fig.add_subplot(grid[:, 0])
+    label = {r: f"{r}\n({saved['layers'][r]})" for r in roles}
+    for attack, grp in frame.groupby("attack", sort=False):
+        grp = grp.set_index("role").loc[roles]
+        style = {"ls": ":", "color": "grey"} if attack == "different images" else {"marker": "o"}
+        ax.plot([label[r] for r in roles], grp["correlation"], label=attack, **style)
+    ax.set_ylabel("correlation of Grad-CAM maps, clean vs adversarial")
+    ax.set_ylim(-0.1, 1.02)
+    ax.legend(fontsize=6, loc="lower left")
+    ax.set_title("per layer (changed predictions)", fontsize=9)
+    for i, row in enumerate(rows):
+        for j in range(n_img):
+            cells = [("image", examples[row]["x"][j, 0])] + [
+                (r, examples[row][r][j]) for r in roles
+            ]
+            for k, (what, img) in enumerate(cells):
+                a = fig.add_subplot(grid[i, 1 + j * (1 + len(roles)) + k])
+                a.imshow(img, cmap="gray" if what == "image" else opts["cmap"])
+                a.set_xticks([])
+                a.set_yticks([])
+                if i == 0:
+                    a.set_title(what, fontsize=7)
+                if j == 0 and k == 0:
+                    a.set_ylabel(row, fontsize=7)
+    fig.suptitle("Grad-CAM at a shallow, a middle and a deep layer of f (Zhang et al. Fig. 7)")
+    _save(fig, out, opts)

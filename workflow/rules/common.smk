@@ -177,6 +177,7 @@ def final_targets():
         *[f"{R}/tables/depth_sweep_{d}.csv" for d in depth_detectors()],
         *[figure(f"depth_sweep_{d}") for d in depth_detectors()],
         *([f"{R}/tables/adaptive.csv", figure("dynamic")] if DYNAMIC else []),
+        *([f"{R}/tables/layer_study.csv", figure("layer_study")] if config["layer_study"] else []),
         f"{R}/paper_comparison.md",
         f"{R}/paper_comparison.csv",
     ]

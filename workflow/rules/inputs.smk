@@ -123,6 +123,18 @@ def depth_inputs(wc):
     return out
 
 
+def layer_inputs(wc):
+    """f, the chosen eps and the test adversarials of every static attack on f."""
+    clf = config["layer_study"]["classifier"]
+    out = {
+        "data": rules.data.output[0],
+        "model": classifier_path(clf),
+        "chosen": rules.tables.output.chosen_eps,
+    }
+    out.update({f"adv|{a}|{e}": adv_path(a, e, "test") for a, e in grid_of(clf)})
+    return out
+
+
 def paper_inputs(wc):
     """The reference file and every table a comparison may read (those this run makes)."""
     out = {
@@ -134,6 +146,8 @@ def paper_inputs(wc):
         "fit_test": rules.tables.output.fit_test,
         "combined": rules.tables.output.combined,
     }
+    if config["layer_study"]:
+        out["layer_study"] = rules.layer_study.output.table
     if shift_saliencies():
         out["saliency_shift"] = [f"{R}/tables/saliency_shift_{s}.csv" for s in shift_saliencies()]
     if DYNAMIC:

@@ -1,0 +1,41 @@
+# Stage 6b (Zhang Sec. 5, Fig. 7): Grad-CAM at a shallow, a middle and a deep layer of one
+# classifier, clean vs each of its attacks at the chosen eps: a correlation per layer and maps.
+rule layer_study:
+    input:
+        unpack(layer_inputs),
+    output:
+        table=in_report(f"{R}/tables/layer_study.csv", "layer_study", "Tables"),
+        maps=f"{R}/layers/maps.pt",
+    params:
+        settings=config["layer_study"],
+        runtime=RUNTIME,
+        code=code("layer_study"),
+    log:
+        f"{R}/logs/layer_study.log",
+    benchmark:
+        f"{R}/benchmarks/layer_study.tsv"
+    threads: RES["threads"]
+    resources:
+        gpu=1,
+        mem_mb=RES["mem_mb"],
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/layer_study.py"
+
+
+rule figure_layer_study:
+    input:
+        table=rules.layer_study.output.table,
+        maps=rules.layer_study.output.maps,
+    output:
+        in_report(figure("layer_study"), "layer_study_figure", "Figures"),
+    params:
+        plots=PLOTS,
+        code=code("figure_layer_study"),
+    log:
+        f"{R}/logs/figures/layer_study.log",
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/figure_layer_study.py"
