@@ -239,7 +239,7 @@ def test_a_dynamic_attack_meets_every_detector_of_its_classifier(tmp_path):
     assert cfg["attacks"]["dynamic_resnet"]["against"] == ["metzen"]
     assert cfg["attacks"]["dynamic_resnet"]["against_fit"] == "resnet_bim"
     assert cfg["attacks"]["dynamic"]["sigma"] == DEFAULT["attacks"]["dynamic"]["sigma"]
-    assert ("dynamic", "0.2", "jsd") in dynamic_grid(cfg)
+    assert ("dynamic", "0.2", "jsd", 0) in dynamic_grid(cfg)
     given = copy.deepcopy(DEFAULT)
     del given["attacks"]["dynamic"]["sigma"]
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(given, sort_keys=False))

@@ -38,6 +38,7 @@ SETTINGS = {
     "cw": {"binary_search_steps": 1, "steps": 5},
     "jsma": {"gamma": 0.02},
     "dynamic": {"eps": 0.1, "steps": 2, "sigma": 0.5},
+    "whitebox": {"eps": 0.3, "steps": 2},
 }
 
 

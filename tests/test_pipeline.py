@@ -23,6 +23,7 @@ from advsal.tables import read_table
 from tests.helpers import job_stats
 
 ROOT = Path(__file__).resolve().parents[1]
+VERSIONS = ("static", "dynamic")
 
 TINY = {
     "seed": 0,
@@ -66,6 +67,18 @@ TINY = {
             "eps": [0.3],
             "sigma": [0.0, 1.0],
             "steps": 5,
+            "test_limit": 40,
+            "training": {"epochs": 1},
+        },
+        # model_based_saliency2020 App. C: the white-box attack on SPD, two seeds (Table 3)
+        "wb": {
+            "type": "whitebox",
+            "against": "spd",
+            "against_fit": {"fgsm": 0.3},
+            "eps": [1.0],
+            "steps": 2,
+            "abs_stepsize": 0.1,
+            "seeds": 2,
             "test_limit": 40,
             "training": {"epochs": 1},
         },
@@ -175,6 +188,7 @@ def test_every_output_exists_with_sane_values(run):
     figures = ["eps_matrix_jsd", "eps_matrix_id", "cross_attack", "detectability"]
     figures += ["examples_grad", "examples_grad2", "classifier_training_net"]
     figures += ["depth_sweep_metzen", "dynamic", "fit_test", "examples_msal", "layer_study"]
+    figures += ["whitebox"]
     for fig in figures:
         assert (r / f"figures/{fig}.png").stat().st_size > 1000
     assert not (r / "figures/eps_matrix_jsd2.png").exists()  # one budget: no matrix to draw
@@ -228,7 +242,7 @@ def test_dynamic_adversary_against_every_detector(run):
         assert one.loc[key, "detector_flags_adv"] < zero.loc[key, "detector_flags_adv"], det
     adaptive = read_table(r / "tables/adaptive.csv")
     assert len(adaptive) == 3 * 2
-    assert (r / "dynamic/dyn/0.2/jsd/history.csv").exists()
+    assert (r / "dynamic/dyn/0.2/jsd/seed0/history.csv").exists()
     sweep = read_table(r / "tables/depth_sweep_metzen.csv")
     assert list(sweep["ad"]) == [0, 1, 2, 3, 4] and set(sweep["attack"]) == {"fgsm2"}
     assert list(sweep["layer"]) == ["input", "stem", "stage1", "stage2", "stage3"]
@@ -272,6 +286,29 @@ def test_learnt_saliency_detectors_and_saliency_shift(run):
     assert "| Table 1 | different images |" in md and "| Table 6 | spd |" in md
     assert "| Sec. 5 / Fig. 7 | fgsm eps 0.3 |" in md or "| Sec. 5 / Fig. 7 | fgsm eps 0.1 |" in md
     assert "Sec. 4.2 finding" in md and "finding: " in md
+
+
+@pytest.mark.slow
+def test_whitebox_attack_before_and_after_adversarial_training_over_seeds(run):
+    """model_based_saliency2020 Table 3: per seed a static SPD refitted with that seed, its
+    adversarially trained version, the attack on both; mean and std over the two seeds."""
+    _, r = run
+    fits = [r / "detectors/spd/fgsm/0.3/model.pt", r / "detectors/spd/fgsm/0.3/seed1/model.pt"]
+    weights = [torch.load(p, weights_only=True)["state_dict"] for p in fits]
+    assert any(not torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    rows = pd.concat(
+        [read_table(r / f"dynamic/wb/1.0/spd/seed{k}/{v}.csv") for k in (0, 1) for v in VERSIONS]
+    )
+    assert sorted(rows["seed"]) == [0, 0, 1, 1] and rows["sigma"].isna().all()
+    assert (rows["n"] == 40).all() and (rows["linf"] <= 1.0).all()
+    table = read_table(r / "tables/whitebox.csv").set_index("version")
+    assert list(table.index) == ["static", "dynamic"] and (table["n_seeds"] == 2).all()
+    mean = rows.groupby("version")["detector_flags_adv"].mean()
+    assert table.loc["static", "detection_rate_mean"] == pytest.approx(mean["static"])
+    assert table["detection_rate_std"].notna().all()
+    assert "wb" not in set(read_table(r / "tables/dynamic.csv")["attack"])  # no sigma grid
+    md = (r / "paper_comparison.md").read_text()
+    assert "| Table 3 | spd, static |" in md and "| Table 3 | spd, dynamic |" in md
 
 
 @pytest.mark.slow

@@ -38,6 +38,7 @@ ATTACK_KEYS = (
     "sigma",
     "training",
     "test_limit",
+    "seeds",
 )
 SIGMAS = [round(0.1 * i, 1) for i in range(11)]  # Metzen Sec. 4.1.2: 0, 0.1, ..., 1
 TRAINING_KEYS = ("epochs", "lr", "batch_size", "betas")
@@ -193,7 +194,7 @@ def _complete(config: dict) -> None:
         spec.setdefault("type", name)
         own_classifier("attacks", name, spec)
         if not is_dynamic(spec):
-            for key in ("sigma", "training", "test_limit"):
+            for key in ("sigma", "training", "test_limit", "seeds"):
                 if key in spec:
                     _fail(f"attacks.{name}.{key}", "only a dynamic attack takes this key")
 
@@ -255,7 +256,8 @@ def _complete_adaptive(config: dict) -> None:
 
 
 def is_dynamic(spec: dict) -> bool:
-    """Whether an attack instance is a dynamic adversary (run per detector and sigma)."""
+    """Whether an attack instance runs per detector it attacks, with adversarial training of
+    that detector (the dynamic adversary, the white-box attack)."""
     from advsal.attacks import ATTACKS
     from advsal.registry import UnknownNameError
 
@@ -266,8 +268,11 @@ def is_dynamic(spec: dict) -> bool:
 
 
 def _complete_dynamic(config: dict, name: str, spec: dict) -> None:
-    """A dynamic adversary runs against every listed detector (default: every detector on its
-    classifier), each fitted to ``against_fit`` (default: the first plain ``bim`` attack)."""
+    """A dynamic attack runs against every listed detector (default: every detector on its
+    classifier), each fitted to ``against_fit`` (default: the first plain ``bim`` attack), once
+    per seed; the dynamic adversary (``sigma_grid``) at every sigma."""
+    from advsal.attacks import ATTACKS
+
     key = f"attacks.{name}"
     clf = spec["classifier"]
     ours = [d for d, v in config["detectors"].items() if v["classifier"] == clf]
@@ -283,7 +288,9 @@ def _complete_dynamic(config: dict, name: str, spec: dict) -> None:
             if s["type"] == "bim" and "against" not in s and s["classifier"] == clf
         ]
         spec["against_fit"] = plain[0] if plain else None
-    spec.setdefault("sigma", list(SIGMAS))
+    if ATTACKS.get(spec["type"]).sigma_grid:
+        spec.setdefault("sigma", list(SIGMAS))
+    spec.setdefault("seeds", 1)
     training = spec.setdefault("training", {})
     training.setdefault("epochs", 5)
     training.setdefault("p_adv", 0.5)
@@ -306,19 +313,30 @@ def _complete_against(config: dict, name: str, spec: dict) -> None:
         and "against" not in s
         and s["classifier"] == spec["classifier"]
     ]
-    fit = spec.get("against_fit") or (plain[0] if plain else None)
-    spec["against_fit"] = fit
-    if fit is None:
+    spec["against_fit"] = spec.get("against_fit") or (plain[0] if plain else None)
+    if spec["against_fit"] is None:
         _fail(f"{key}.against_fit", "name the attack the detector was fitted to")
+    fit = against_fit(spec, None)[0]
     if fit not in config["attacks"] or "against" in config["attacks"][fit]:
         _fail(f"{key}.against_fit", f"{fit!r} is not an attack without 'against'")
     if config["attacks"][fit]["classifier"] != spec["classifier"]:
         _fail(f"{key}.against_fit", f"{fit!r} attacks another classifier than this attack")
     fitted = {e for a, e in config["detectors"][det]["fit"] if a == fit}
     for i, e in enumerate(spec.get("eps") or [None]):
-        if eps_token(e) not in fitted:
-            at = f"{key}.eps[{i}]" if e is not None else key
-            _fail(at, f"{det!r} is not fitted to {fit!r} at {eps_token(e)} (see its fit_on)")
+        token = against_fit(spec, eps_token(e))[1]
+        if token not in fitted:
+            at = f"{key}.eps[{i}]" if e is not None and token == eps_token(e) else key
+            _fail(at, f"{det!r} is not fitted to {fit!r} at {token} (see its fit_on)")
+
+
+def against_fit(spec: dict, eps: str | None) -> tuple[str, str | None]:
+    """(attack, eps token) of the fit of the detector an attack meets: ``against_fit`` names
+    the attack (at the job's own eps) or maps it to its budget."""
+    fit = spec["against_fit"]
+    if isinstance(fit, dict):
+        [(name, budget)] = fit.items()
+        return name, eps_token(budget)
+    return fit, eps
 
 
 def _check_registered(config: dict) -> None:
@@ -370,6 +388,11 @@ def _check_registered(config: dict) -> None:
                 _fail(f"attacks.{name}.eps[{i}]", f"budget {eps} is listed twice")
             if cls.norm == "linf" and eps > 1:
                 _fail(f"attacks.{name}.eps[{i}]", f"an l_inf budget above 1 ({eps}) is no budget")
+        if "sigma" in spec and not cls.sigma_grid:
+            _fail(
+                f"attacks.{name}.sigma",
+                f"{spec['type']!r} takes no sigma (only the dynamic adversary)",
+            )
         extra = [{"sigma": v} for v in spec.get("sigma", [])] or [{}]
         for i, eps in enumerate(eps_list or [None]):
             key = f"attacks.{name}.eps[{i}]" if eps is not None else f"attacks.{name}"
@@ -447,12 +470,14 @@ def attack_grid(config: dict) -> list[tuple[str, str]]:
     ]
 
 
-def dynamic_grid(config: dict) -> list[tuple[str, str, str]]:
-    """(dynamic attack, eps token, detector) triples: one adaptive column per detector."""
+def dynamic_grid(config: dict, sigma: bool | None = None) -> list[tuple[str, str, str, int]]:
+    """(dynamic attack, eps token, detector, seed index) of every dynamic attack, or only of
+    those with (``sigma=True``: Metzen's adversary) or without a sigma grid."""
     return [
-        (a, eps_token(e), d)
+        (a, eps_token(e), d, k)
         for a, spec in config["attacks"].items()
-        if is_dynamic(spec)
+        if is_dynamic(spec) and (sigma is None or ("sigma" in spec) == sigma)
         for e in spec["eps"]
         for d in spec["against"]
+        for k in range(spec["seeds"])
     ]

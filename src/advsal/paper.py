@@ -171,7 +171,7 @@ def _claim_cells(claim, tables):
             rows.append(
                 {
                     "target": claim["target"],
-                    "attack": match.get("attack", next(iter(match.values()))),
+                    "attack": match.get("attack") or ", ".join(map(str, match.values())),
                     "cell": cell,
                     "published": pub,
                     "reproduced": rep,

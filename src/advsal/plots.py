@@ -302,6 +302,55 @@ def dynamic_figure(csv, out, opts: dict) -> None:
     _save(fig, out, opts)
 
 
+def whitebox_figure(csv, out, opts: dict) -> None:
+    """model_based_saliency2020 Table 3 as bars: per white-box attack, f's accuracy and the
+    detector's accuracy on the adversarials, before (static) and after adversarial training,
+    mean and std over seeds as error bars."""
+    _style(opts)
+    frame = read_table(csv)
+    attacks = list(dict.fromkeys(zip(frame["attack"], frame["eps"], strict=True)))
+    metrics = {
+        "accuracy_adv": "classifier accuracy",
+        "detection_rate": "detector accuracy (adversarials flagged)",
+    }
+    fig, axes = _grid(len(attacks) * len(metrics), 4.2, 3.2, max_cols=len(metrics))
+    versions = {"static": ("before", "tab:red"), "dynamic": ("after", "tab:blue")}
+    for i, (attack, eps) in enumerate(attacks):
+        sub = frame[(frame["attack"] == attack) & (frame["eps"] == eps)]
+        dets = list(dict.fromkeys(sub["detector"]))
+        for j, (col, label) in enumerate(metrics.items()):
+            ax = axes[i * len(metrics) + j]
+            for k, (version, (name, colour)) in enumerate(versions.items()):
+                v = sub[sub["version"] == version].set_index("detector").reindex(dets)
+                xs = [d + (k - 0.5) * 0.38 for d in range(len(dets))]
+                ax.bar(
+                    xs,
+                    v[f"{col}_mean"],
+                    width=0.36,
+                    yerr=v[f"{col}_std"].fillna(0.0),
+                    capsize=3,
+                    color=colour,
+                    label=f"{name} adversarial training",
+                )
+                if col == "detection_rate":  # a detector that flags everything scores 1 here
+                    ax.scatter(
+                        xs,
+                        v["false_alarms_mean"],
+                        marker="x",
+                        color="black",
+                        zorder=3,
+                        label="clean images flagged" if k == 0 else None,
+                    )
+            ax.set_xticks(range(len(dets)), dets)
+            ax.set_ylim(0.0, 1.05)
+            n = int(sub["n_seeds"].max()) if len(sub) else 0
+            ax.set_title(f"{attack} (eps {_eps_label(eps)}): {label}, {n} seeds", fontsize=8)
+    for ax in axes[: len(metrics)]:
+        ax.legend(fontsize=7, loc="upper right")
+    fig.suptitle("White-box attacks: before vs after adversarial training (bars: mean, lines: std)")
+    _save(fig, out, opts)
+
+
 def fit_test_figure(csv, out, opts: dict, titles: dict | None = None) -> None:
     """model_based_saliency2020 Fig. 2: one panel per training attack, bars per detector over
     the test attacks (each attack at the budget the detectors are fitted to)."""

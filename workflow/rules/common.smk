@@ -7,6 +7,7 @@ import sys
 from advsal.config import (
     COMBINED,
     ConfigError,
+    against_fit,
     attack_grid,
     attack_settings,
     detector_settings,
@@ -33,7 +34,8 @@ config.update(_resolved)
 RUN = run_name(config)
 R = f"{config['results']}/{RUN}"
 GRID = attack_grid(config)  # [(attack, eps token)] of the static attacks
-DYNAMIC = dynamic_grid(config)  # [(dynamic attack, eps token, detector)]
+DYNAMIC = dynamic_grid(config, sigma=True)  # [(dynamic adversary, eps, detector, seed index)]
+WHITEBOX = dynamic_grid(config, sigma=False)  # the same for attacks without sigma (App. C)
 VERSIONS = ["static", "dynamic"]  # the detector a dynamic adversary meets
 CLASSIFIERS = list(config["classifiers"])
 ATTACKS = list(config["attacks"])
@@ -68,6 +70,7 @@ wildcard_constraints:
     split="train|val|test",
     version="static|dynamic",
     eps=r"[0-9][0-9.e+-]*|none",
+    seed=r"[0-9]+",
 
 
 def code(script):
@@ -116,16 +119,23 @@ def saliency_path(saliency, attack=None, eps=None):
     return f"{R}/saliency/{saliency}/{attack}/{eps}.pt"
 
 
-def detector_path(detector, attack, eps):
-    return f"{R}/detectors/{detector}/{attack}/{eps}/model.pt"
+def detector_path(detector, attack, eps, seed=0):
+    """A static detector; seed index k > 0: refitted with the run's seed + k."""
+    base = f"{R}/detectors/{detector}/{attack}/{eps}"
+    return f"{base}/seed{seed}/model.pt" if int(seed) else f"{base}/model.pt"
+
+
+def seeded(wc):
+    """The runtime of a job repeated per seed index (wildcard ``seed``)."""
+    return {**RUNTIME, "seed": RUNTIME["seed"] + int(wc.seed)}
 
 
 def figure(name):
     return f"{R}/figures/{name}.{PLOTS['format']}"
 
 
-def dynamic_path(attack, eps, detector, version):
-    return f"{R}/dynamic/{attack}/{eps}/{detector}/{version}.csv"
+def dynamic_path(attack, eps, detector, seed, version):
+    return f"{R}/dynamic/{attack}/{eps}/{detector}/seed{seed}/{version}.csv"
 
 
 def depth_detectors():
@@ -177,6 +187,7 @@ def final_targets():
         *[f"{R}/tables/depth_sweep_{d}.csv" for d in depth_detectors()],
         *[figure(f"depth_sweep_{d}") for d in depth_detectors()],
         *([f"{R}/tables/adaptive.csv", figure("dynamic")] if DYNAMIC else []),
+        *([f"{R}/tables/whitebox.csv", figure("whitebox")] if WHITEBOX else []),
         *([f"{R}/tables/layer_study.csv", figure("layer_study")] if config["layer_study"] else []),
         f"{R}/paper_comparison.md",
         f"{R}/paper_comparison.csv",

@@ -1,23 +1,37 @@
-# Stage 5b (Metzen Sec. 3.3): each dynamic attack against each detector it names, at each eps:
-# the detector retrained by dynamic adversary training, then the adversary at every sigma against
-# the static and the dynamic version -> tables/dynamic.csv, tables/adaptive.csv and Fig. 5.
+# Stage 5b: attacks that see the detector (Metzen's dynamic adversary, the 2020 paper's white-box
+# attack), each against each detector it names, at each eps, once per seed: the detector
+# retrained against it, then the attack (at every sigma, for Metzen's) against the static and
+# the retrained version -> tables/dynamic.csv + adaptive.csv + Fig. 5; tables/whitebox.csv
+# (Table 3). Seed k > 0 refits the static detector with the run's seed + k.
+use rule train_detector as train_detector_seeded with:
+    output:
+        model=f"{R}/detectors/{{detector}}/{{attack}}/{{eps}}/seed{{seed}}/model.pt",
+        history=f"{R}/detectors/{{detector}}/{{attack}}/{{eps}}/seed{{seed}}/history.csv",
+    params:
+        runtime=seeded,
+    log:
+        f"{R}/logs/detectors/{{detector}}_{{attack}}_{{eps}}_seed{{seed}}.log",
+    benchmark:
+        f"{R}/benchmarks/detectors/{{detector}}_{{attack}}_{{eps}}_seed{{seed}}.tsv"
+
+
 rule train_dynamic_detector:
     input:
         unpack(dynamic_inputs),
     output:
-        model=f"{R}/dynamic/{{attack}}/{{eps}}/{{detector}}/dynamic_detector.pt",
-        history=f"{R}/dynamic/{{attack}}/{{eps}}/{{detector}}/history.csv",
+        model=f"{R}/dynamic/{{attack}}/{{eps}}/{{detector}}/seed{{seed}}/dynamic_detector.pt",
+        history=f"{R}/dynamic/{{attack}}/{{eps}}/{{detector}}/seed{{seed}}/history.csv",
     params:
         settings=lambda wc: attack_settings(config, wc.attack),
         detector=lambda wc: detector_settings(config, wc.detector),
         saliency=saliency_settings_of,
         options=config["attack_options"],
-        runtime=RUNTIME,
+        runtime=seeded,
         code=code("train_dynamic_detector"),
     log:
-        f"{R}/logs/dynamic/{{attack}}_{{eps}}_{{detector}}_training.log",
+        f"{R}/logs/dynamic/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_training.log",
     benchmark:
-        f"{R}/benchmarks/dynamic/{{attack}}_{{eps}}_{{detector}}_training.tsv"
+        f"{R}/benchmarks/dynamic/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_training.tsv"
     threads: RES["threads"]
     resources:
         gpu=1,
@@ -32,17 +46,17 @@ rule dynamic_attack:
     input:
         unpack(dynamic_attack_inputs),
     output:
-        f"{R}/dynamic/{{attack}}/{{eps}}/{{detector}}/{{version}}.csv",
+        f"{R}/dynamic/{{attack}}/{{eps}}/{{detector}}/seed{{seed}}/{{version}}.csv",
     params:
         settings=lambda wc: attack_settings(config, wc.attack),
         saliency=saliency_settings_of,
         options=config["attack_options"],
-        runtime=RUNTIME,
+        runtime=seeded,
         code=code("dynamic_attack"),
     log:
-        f"{R}/logs/dynamic/{{attack}}_{{eps}}_{{detector}}_{{version}}.log",
+        f"{R}/logs/dynamic/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_{{version}}.log",
     benchmark:
-        f"{R}/benchmarks/dynamic/{{attack}}_{{eps}}_{{detector}}_{{version}}.tsv"
+        f"{R}/benchmarks/dynamic/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_{{version}}.tsv"
     threads: RES["threads"]
     resources:
         gpu=1,
@@ -55,7 +69,7 @@ rule dynamic_attack:
 
 rule dynamic_tables:
     input:
-        [dynamic_path(a, e, d, v) for a, e, d in DYNAMIC for v in VERSIONS],
+        [dynamic_path(a, e, d, k, v) for a, e, d, k in DYNAMIC for v in VERSIONS],
     output:
         dynamic=table("dynamic"),
         adaptive=table("adaptive"),
@@ -68,3 +82,18 @@ rule dynamic_tables:
         "../../envs/advsal.yaml"
     script:
         "../scripts/dynamic_tables.py"
+
+
+rule whitebox_table:
+    input:
+        [dynamic_path(a, e, d, k, v) for a, e, d, k in WHITEBOX for v in VERSIONS],
+    output:
+        table("whitebox"),
+    params:
+        code=code("whitebox_table"),
+    log:
+        f"{R}/logs/whitebox_table.log",
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/whitebox_table.py"

@@ -114,6 +114,23 @@ rule figure_dynamic:
         "../scripts/figure_dynamic.py"
 
 
+# model_based_saliency2020 Table 3 as bars: before / after adversarial training, over seeds.
+rule figure_whitebox:
+    input:
+        rules.whitebox_table.output[0],
+    output:
+        in_report(figure("whitebox"), "whitebox_figure", "Figures"),
+    params:
+        plots=PLOTS,
+        code=code("figure_whitebox"),
+    log:
+        f"{R}/logs/figures/whitebox.log",
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/figure_whitebox.py"
+
+
 # model_based_saliency2020 Fig. 2: detectors that name their fit_on, fitted x tested.
 rule figure_fit_test:
     input:

@@ -5,7 +5,7 @@ def attack_inputs(wc):
     out = {"data": rules.data.output[0], "model": classifier_path(spec["classifier"])}
     if "against" in spec:
         det = spec["against"]
-        out["detector"] = detector_path(det, spec["against_fit"], wc.eps)
+        out["detector"] = detector_path(det, *against_fit(spec, wc.eps))
         sal = config["detectors"][det].get("saliency")
         if sal and trained_saliency(sal):
             out["saliency_state"] = saliency_state_path(sal)
@@ -88,13 +88,13 @@ def saliency_settings_of(wc):
 
 
 def dynamic_inputs(wc):
-    """Dynamic adversary training: f, the static detector (fitted to against_fit at this eps)
-    and, for a trained saliency method, its state."""
+    """Adversarial training against a dynamic attack: f, the static detector (fitted to
+    against_fit, with this seed) and, for a trained saliency method, its state."""
     spec = config["attacks"][wc.attack]
     out = {
         "data": rules.data.output[0],
         "classifier": classifier_path(spec["classifier"]),
-        "static": detector_path(wc.detector, spec["against_fit"], wc.eps),
+        "static": detector_path(wc.detector, *against_fit(spec, wc.eps), wc.seed),
     }
     sal = config["detectors"][wc.detector].get("saliency")
     if sal and trained_saliency(sal):
@@ -152,6 +152,8 @@ def paper_inputs(wc):
         out["saliency_shift"] = [f"{R}/tables/saliency_shift_{s}.csv" for s in shift_saliencies()]
     if DYNAMIC:
         out["adaptive"] = rules.dynamic_tables.output.adaptive
+    if WHITEBOX:
+        out["whitebox"] = rules.whitebox_table.output[0]
     if depth_detectors():
         out["depth_sweep"] = [f"{R}/tables/depth_sweep_{d}.csv" for d in depth_detectors()]
     return out

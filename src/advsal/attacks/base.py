@@ -60,7 +60,8 @@ class Attack:
 
     norm: str | None = "linf"
     uses_eps: bool = True
-    dynamic: bool = False  # True: run per detector and sigma (Metzen's dynamic adversary)
+    dynamic: bool = False  # True: run per detector it attacks, with that detector's retraining
+    sigma_grid: bool = False  # True: also per sigma (Metzen's dynamic adversary)
     title: str = ""
 
     def __init__(

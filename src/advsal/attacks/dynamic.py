@@ -23,6 +23,7 @@ class DynamicBIM(_Iterative):
 
     title = "Dynamic adversary"
     dynamic = True  # the pipeline runs it per detector and sigma, not in the static grid
+    sigma_grid = True
 
     def __init__(self, model, eps=None, sigma=0.0, steps=10, rel_stepsize=0.25, **kw):
         super().__init__(model, eps=eps, steps=steps, rel_stepsize=rel_stepsize, **kw)

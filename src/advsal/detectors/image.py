@@ -21,8 +21,12 @@ class ImageDetector(Detector):
     def _net_shape(self):
         return self.in_shape
 
+    def net_input(self, x, s=None):
+        """What the network reads (model_based_saliency2020 App. C differentiates w.r.t. it)."""
+        return x
+
     def forward(self, x, s=None):
-        return self.net(x).squeeze(1)
+        return self.net(self.net_input(x, s)).squeeze(1)
 
 
 @DETECTORS.register("jsd")
@@ -45,7 +49,7 @@ class SaliencyImageDetector(ImageDetector):
         self.s_mean.fill_(s.mean().item())
         self.s_std.fill_(s.std().item() + 1e-12)
 
-    def forward(self, x, s=None):
+    def net_input(self, x, s=None):
         if s is None:
             raise ValueError("the JSD detector needs the saliency map")
-        return self.net(torch.cat([x, (s - self.s_mean) / self.s_std], 1)).squeeze(1)
+        return torch.cat([x, (s - self.s_mean) / self.s_std], 1)

@@ -16,20 +16,17 @@ from advsal.detectors.image import ImageDetector
 class _MapDetector(ImageDetector):
     needs_saliency = True
 
-    def net_input(self, x, s):
-        raise NotImplementedError
-
     def forward(self, x, s=None):
         if s is None:
             raise ValueError(f"the {self.title} detector needs the saliency map")
-        return self.net(self.net_input(x, s)).squeeze(1)
+        return super().forward(x, s)
 
 
 @DETECTORS.register("smd")
 class SaliencyMapDetector(_MapDetector):
     title = "SMD"
 
-    def net_input(self, x, s):
+    def net_input(self, x, s=None):
         return s
 
 
@@ -37,5 +34,5 @@ class SaliencyMapDetector(_MapDetector):
 class SalientPixelDetector(_MapDetector):
     title = "SPD"
 
-    def net_input(self, x, s):
+    def net_input(self, x, s=None):
         return s * x

@@ -1,17 +1,18 @@
-"""Metzen et al. (2017) Sec. 3.3 and 4.1.2: dynamic adversaries against every detector, and
-dynamic adversary training.
+"""Attacks that see the detector, and the detector's training against them: Metzen et al.
+(2017) Sec. 3.3 / 4.1.2 (the dynamic adversary) and model_based_saliency2020 Sec. 3.7 / 4.3 (the
+white-box attack of App. C).
 
-For a dynamic attack instance, at one eps, against one detector instance:
+For such an attack instance, at one eps, against one detector instance, for each seed:
 
 - ``train_dynamic_detector``: the detector trained on the fly: each minibatch of clean training
-  images has every image replaced by its dynamic adversarial with probability ``p_adv``, the
-  adversary's sigma drawn uniformly from [0, 1] per batch and made against the detector as it
-  is at that step (through the saliency it reads). It starts from the static detector fitted to
-  ``against_fit`` at this eps (``init: static``) or from a fresh one (``init: scratch``).
-- ``dynamic_attack``: the dynamic adversary at every sigma of the grid against one version of
-  the detector (``static`` or ``dynamic``), on the test images. As in the paper, adversarials
-  that do not change f's prediction are dropped and their count is kept: detectability is the
-  detector's accuracy on the clean images whose adversarial was kept and those adversarials.
+  images has every image replaced by its adversarial with probability ``p_adv``, made against
+  the detector as it is at that step (through the saliency it reads); the dynamic adversary's
+  sigma is drawn uniformly from [0, 1] per batch. It starts from the static detector fitted to
+  ``against_fit`` (``init: static``) or from a fresh one (``init: scratch``).
+- ``dynamic_attack``: the attack (at every sigma of the grid, where it has one) against one
+  version of the detector (``static`` or ``dynamic``), on the test images. As in Metzen's paper,
+  adversarials that do not change f's prediction are dropped for detectability and their count
+  is kept; the white-box table reads the detector's flags on every adversarial.
 """
 
 from __future__ import annotations
@@ -44,9 +45,11 @@ def _frozen(classifier, saliency, saliency_state, device):
 
 
 def _adversary(settings, clf, det, sal, eps, sigma, label):
+    """The attack against ``det``; ``sigma`` only for an attack with a sigma grid."""
     cls = ATTACKS.get(settings["type"])
+    kw = {"sigma": sigma} if cls.sigma_grid else {}
     params = attack_params(settings)
-    return cls(clf, eps=eps, sigma=sigma, label=label, detector=det, saliency=sal, **params)
+    return cls(clf, eps=eps, label=label, detector=det, saliency=sal, **kw, **params)
 
 
 def _scores(det, sal, x, device, batch_size=256):
@@ -199,7 +202,7 @@ def dynamic_attack(
         x, y = x[: settings["test_limit"]], y[: settings["test_limit"]]
     clean_pred = predict(clf, [x], device=dev).argmax(1)
     rows = []
-    for sigma in settings["sigma"]:
+    for sigma in settings.get("sigma") or [float("nan")]:
         atk = _adversary(settings, clf, det, sal, eps_value(eps), sigma, options["label"])
         x_adv = atk.run(x, y, batch_size=options["batch_size"], device=dev, progress=False)
         adv_pred = predict(clf, [x_adv], device=dev).argmax(1)
@@ -217,6 +220,7 @@ def dynamic_attack(
                 "detector": detector,
                 "version": version,
                 "eps": eps,
+                "seed": seed,
                 "sigma": float(sigma),
                 "n": len(x),
                 "accuracy_clean": float((clean_pred == y).float().mean()),
@@ -230,13 +234,14 @@ def dynamic_attack(
             }
         )
         progress.info(
-            "dynamic %s eps=%s sigma=%.2f vs %s (%s): f accuracy %.3f, kept %d/%d, "
+            "%s eps=%s sigma=%.2f vs %s (%s, seed %d): f accuracy %.3f, kept %d/%d, "
             "detectability %.3f",
             attack,
             eps,
             sigma,
             detector,
             version,
+            seed,
             rows[-1]["accuracy_adv"],
             n_kept,
             len(x),
@@ -255,8 +260,9 @@ def dynamic_tables(csvs, out_all, out_adaptive, threshold: float = 0.3) -> dict:
 
     frame = pd.concat([read_table(p) for p in csvs], ignore_index=True)
     rows = []
-    for key, grp in frame.groupby(["attack", "eps", "detector", "version"], sort=False):
-        row = dict(zip(["attack", "eps", "detector", "version"], key, strict=True))
+    keys = ["attack", "eps", "detector", "version", "seed"]
+    for key, grp in frame.groupby(keys, sort=False):
+        row = dict(zip(keys, key, strict=True))
         row["detectability_sigma0"] = float(grp.sort_values("sigma")["detectability"].iloc[0])
         for suffix, sub in (("", grp), ("_fooled", grp[grp["accuracy_adv"] < threshold])):
             scored = sub.dropna(subset=["detectability"])
@@ -275,3 +281,30 @@ def dynamic_tables(csvs, out_all, out_adaptive, threshold: float = 0.3) -> dict:
     io.write_csv(out_all, frame)
     io.write_csv(out_adaptive, adaptive)
     return {"dynamic": frame, "adaptive": adaptive}
+
+
+WHITEBOX_COLUMNS = {
+    "accuracy_adv": "classifier accuracy on the adversarials",
+    "detection_rate": "share of the adversarials the detector flags (the paper's defense accuracy)",
+    "false_alarms": "share of the clean test images the detector flags",
+    "detectability": "detector accuracy on kept adversarials and their clean images",
+    "fools_both": "share of test images whose adversarial fools f and the detector",
+}
+
+
+def whitebox_table(csvs, out_csv) -> pd.DataFrame:
+    """model_based_saliency2020 Table 3: per attack without a sigma grid, eps, detector and
+    version (static = before, dynamic = after adversarial training), the mean and std over
+    seeds of f's accuracy and the detector's accuracy on the adversarials."""
+    from advsal.tables import read_table
+
+    frame = pd.concat([read_table(p) for p in csvs], ignore_index=True)
+    frame["detection_rate"] = frame["detector_flags_adv"]
+    frame["false_alarms"] = frame["detector_flags_clean"]
+    keys = ["attack", "eps", "detector", "version"]
+    stats = frame.groupby(keys, sort=False)[list(WHITEBOX_COLUMNS)].agg(["mean", "std"])
+    stats.columns = [f"{col}_{stat}" for col, stat in stats.columns]
+    stats.insert(0, "n_seeds", frame.groupby(keys, sort=False)["seed"].nunique())
+    out = stats.reset_index()
+    io.write_csv(out_csv, out)
+    return out
