@@ -41,6 +41,7 @@ rulegraph: install
 bench: install-test
 	$(PY) bench/attacks.py
 	$(PY) bench/saliency.py
+	$(PY) bench/stadv_budget.py
 
 clean:
 	rm -rf results logs benchmarks .snakemake

@@ -39,6 +39,7 @@ SETTINGS = {
     "jsma": {"gamma": 0.02},
     "dynamic": {"eps": 0.1, "steps": 2, "sigma": 0.5},
     "whitebox": {"eps": 0.3, "steps": 2},
+    "stadv": {"eps": 200.0, "binary_search_steps": 1, "steps": 3},
 }
 
 

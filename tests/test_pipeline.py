@@ -45,6 +45,7 @@ TINY = {
         "fgsm": {"eps": [0.1, 0.3]},
         "bim": {"eps": [0.2], "steps": 3, "rel_stepsize": 0.5},
         "deepfool": {"steps": 5},  # an eps-less attack: its budget token is "none"
+        "stadv": {"eps": [300.0], "binary_search_steps": 1, "steps": 20},  # a flow budget
         # adaptive adversaries: fool f and the detector fitted to bim at 0.2 at once
         "bim_jsd": {"type": "bim", "eps": [0.2], "steps": 20, "against": "jsd"},
         "bim_id": {"type": "bim", "eps": [0.2], "steps": 20, "against": "id"},
@@ -154,7 +155,7 @@ def test_every_output_exists_with_sane_values(run):
         assert floor < metrics["test_acc"] <= 1.0 and metrics["classifier"] == clf
 
     summary = read_table(r / "attacks/summary.csv")
-    assert len(summary) == 7 * 3  # (attack, eps) x split
+    assert len(summary) == 8 * 3  # (attack, eps) x split
     assert set(summary[summary["attack"] == "deepfool"]["eps"]) == {"none"}
     assert set(summary[summary["attack"] == "fgsm2"]["classifier"]) == {"net2"}
     summary["eps"] = pd.to_numeric(summary["eps"], errors="coerce")
@@ -165,7 +166,7 @@ def test_every_output_exists_with_sane_values(run):
     assert adv.shape == (100, 1, 28, 28) and adv.min() >= 0 and adv.max() <= 1
 
     t1 = read_table(r / "tables/table1.csv")
-    net_attacks = {"fgsm", "bim", "deepfool", "bim_jsd", "bim_id"}
+    net_attacks = {"fgsm", "bim", "deepfool", "bim_jsd", "bim_id", "stadv"}
     for det, attacks in (
         ("jsd", net_attacks),
         ("id", net_attacks),
@@ -180,9 +181,9 @@ def test_every_output_exists_with_sane_values(run):
 
     eps_m = read_table(r / "tables/eps_matrix.csv")
     # jsd, id: fgsm 2x2 + one cell each; jsd2, metzen: one; spd: fgsm fit 0.3 x 2 + deepfool
-    assert len(eps_m) == 2 * (4 + 4) + 2 + 3
+    assert len(eps_m) == 2 * (4 + 5) + 2 + 3
     cross = read_table(r / "tables/cross_attack.csv")
-    assert len(cross[cross["detector"] != "spd"]) == 2 * 5 * 5 + 2
+    assert len(cross[cross["detector"] != "spd"]) == 2 * 6 * 6 + 2
     assert cross[["accuracy", "tpr", "fpr", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
 
     figures = ["eps_matrix_jsd", "eps_matrix_id", "cross_attack", "detectability"]
@@ -262,7 +263,7 @@ def test_learnt_saliency_detectors_and_saliency_shift(run):
     assert list(history["epoch"]) == [1, 2] and history["val_area"].between(0, 1).all()
     maps = torch.load(r / "saliency/msal/fgsm/0.3.pt", weights_only=True)["test"]
     assert maps.shape == (100, 1, 28, 28) and maps.min() >= 0 and maps.max() <= 1
-    for sal, pairs in (("msal", 6), ("grad", 6), ("grad2", 1)):  # (attack, eps) of its f
+    for sal, pairs in (("msal", 7), ("grad", 7), ("grad2", 1)):  # (attack, eps) of its f
         shift = read_table(r / f"tables/saliency_shift_{sal}.csv")
         assert shift["attack"].iloc[0] == "different images" and len(shift) == 1 + pairs
         adv = shift.iloc[1:]

@@ -88,6 +88,22 @@ def assira_net(in_shape, n_out: int = 2, dropout: float = 0.6, width: int = 64) 
     return _with_head(body, in_shape, n_out, dropout, hidden=(256, 256))
 
 
+@ARCHS.register("two_layer")
+def two_layer(in_shape, n_out: int = 10, hidden: int = 500, pool: int = 1) -> nn.Sequential:
+    """Nguyen 2018 Sec. 4 (after Raghunathan et al. 2018): f(x) = V relu(W x + b) + c, one
+    hidden layer; ``pool`` > 1 average-pools the input first (a smaller image keeps the
+    certificate's SDP small)."""
+    layers: OrderedDict = OrderedDict()
+    if pool > 1:
+        layers["pool"] = nn.AvgPool2d(pool)
+    layers["flatten"] = nn.Flatten()
+    n_in = _flat_size(OrderedDict(layers), in_shape)
+    layers["hidden"] = nn.Linear(n_in, hidden)
+    layers["relu"] = nn.ReLU()
+    layers["out"] = nn.Linear(hidden, n_out)
+    return nn.Sequential(layers)
+
+
 @ARCHS.register("detector_net")
 def detector_net(in_shape, n_out: int = 1, width: int = 16, dropout: float = 0.5) -> nn.Sequential:
     """The binary detector D: smaller than f (Zhang et al.: fewer, narrower layers)."""

@@ -6,6 +6,7 @@ from advsal.attacks import dynamic as _dynamic  # noqa: F401  (dynamic)
 from advsal.attacks import gradient as _gradient  # noqa: F401  (fgsm, bim, bim_l2)
 from advsal.attacks import jsma as _jsma  # noqa: F401  (jsma)
 from advsal.attacks import momentum as _momentum  # noqa: F401  (mim)
+from advsal.attacks import spatial as _spatial  # noqa: F401  (stadv)
 from advsal.attacks import whitebox as _whitebox  # noqa: F401  (whitebox)
 from advsal.attacks.base import ATTACKS, Attack, perturbation_stats
 

@@ -131,6 +131,15 @@ class Attack:
         return torch.cat(out) if out else x.clone()
 
 
+def pick_targets(x: torch.Tensor, y: torch.Tensor, n_classes: int, how: str) -> torch.Tensor:
+    """A target class per image, never its label: "next" ((y + 1) mod C) or "random" (drawn
+    from the image itself, so the result never depends on batching)."""
+    if how == "next":
+        return (y + 1) % n_classes
+    key = (x.flatten(1) * 255).round().long().sum(1)
+    return (y + 1 + key % (n_classes - 1)) % n_classes
+
+
 def project_linf(x_adv: torch.Tensor, x: torch.Tensor, eps: float) -> torch.Tensor:
     return torch.min(torch.max(x_adv, x - eps), x + eps).clamp(0.0, 1.0)
 

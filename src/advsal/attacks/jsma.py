@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from advsal.attacks.base import ATTACKS, Attack
+from advsal.attacks.base import ATTACKS, Attack, pick_targets
 
 
 @ATTACKS.register("jsma")
@@ -57,10 +57,7 @@ class JSMA(Attack):
             )
 
     def targets(self, x, y, n_classes: int):
-        if self.target == "next":
-            return (y + 1) % n_classes
-        key = (x.flatten(1) * 255).round().long().sum(1)  # a per-image, batch-free draw
-        return (y + 1 + key % (n_classes - 1)) % n_classes
+        return pick_targets(x, y, n_classes, self.target)
 
     def _width(self, n_features: int) -> int:
         """How many candidate pixels the pair map is built from."""

@@ -1,0 +1,113 @@
+"""Spatially transformed adversarial examples (stAdv, Xiao et al. 2018) as Nguyen (2018) uses
+them (Sec. 2.3 and 4.2): a per-pixel flow field r moves where each output pixel reads the input
+(bilinear interpolation, Eq. 4, through ``grid_sample``); the loss is
+
+    L_adv + tau * max(L_flow - eps, 0),
+
+L_adv the C&W margin towards a target class t (Eq. 5; t random, never the label), L_flow the
+flow's total variation (Eq. 6) and eps its budget (Eq. 14, 7.0 in the thesis). tau is searched
+per image in [0, tau_max] as Sec. 4.2 describes: after a round without success the upper bound
+drops to tau, after a success the lower bound rises to it (less distortion). An adversarial
+counts only if f predicts t and L_flow <= eps (so under the budget only the margin is optimised);
+the one with the smallest L_flow is kept, and an image with none is returned unchanged. Each
+image's flow takes ``steps`` normalised gradient steps of l_2 length ``lr`` pixels per tau:
+independent per image, unlike one L-BFGS line search over the batch (tried: one image at its
+budget stalls the others).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from advsal.attacks.base import ATTACKS, Attack, pick_targets
+
+
+def warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """x resampled at (row + flow[:, 0], column + flow[:, 1]) per pixel, bilinear, in pixel
+    units; positions outside the image read the nearest border pixel."""
+    n, _, h, w = x.shape
+    rows = torch.arange(h, device=x.device, dtype=x.dtype).view(1, h, 1)
+    cols = torch.arange(w, device=x.device, dtype=x.dtype).view(1, 1, w)
+    # grid_sample wants (x, y) = (column, row) in [-1, 1] (align_corners: the pixel centres)
+    gx = (cols + flow[:, 1]) * (2.0 / max(w - 1, 1)) - 1.0
+    gy = (rows + flow[:, 0]) * (2.0 / max(h - 1, 1)) - 1.0
+    grid = torch.stack([gx.expand(n, h, w), gy.expand(n, h, w)], dim=-1)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)
+
+
+def flow_loss(flow: torch.Tensor, tiny: float = 1e-12) -> torch.Tensor:
+    """Eq. 6 per image: over every pixel p and each of its 4 neighbours q,
+    sqrt(||du_p - du_q||^2 + ||dv_p - dv_q||^2); every neighbouring pair counts from both ends."""
+    right = flow[..., :, 1:] - flow[..., :, :-1]
+    down = flow[..., 1:, :] - flow[..., :-1, :]
+    pairs = [(d.pow(2).sum(1) + tiny).sqrt().flatten(1).sum(1) for d in (right, down)]
+    return 2.0 * (pairs[0] + pairs[1])
+
+
+@ATTACKS.register("stadv")
+class StAdv(Attack):
+    """Targeted spatial attack; ``eps`` bounds the flow's total variation (not pixels)."""
+
+    norm = "flow"
+    title = "stAdv (spatial)"
+
+    def __init__(
+        self,
+        model,
+        eps=None,
+        binary_search_steps: int = 5,
+        steps: int = 100,
+        lr: float = 0.2,
+        tau_max: float = 1000.0,
+        confidence: float = 0.0,
+        target: str = "random",
+        **kw,
+    ):
+        super().__init__(model, eps=eps, **kw)
+        if binary_search_steps < 1 or steps < 1 or lr <= 0 or tau_max <= 0:
+            raise ValueError("binary_search_steps, steps, lr and tau_max must be positive")
+        if target not in ("random", "next"):
+            raise ValueError(f"target must be 'random' or 'next', got {target!r}")
+        self.binary_search_steps, self.steps, self.lr = int(binary_search_steps), int(steps), lr
+        self.tau_max, self.confidence, self.target = float(tau_max), float(confidence), target
+
+    def perturb(self, x, y):
+        n = len(x)
+        with torch.no_grad():
+            n_classes = self.model(x[:1]).shape[1]
+        t = pick_targets(x, y, n_classes, self.target)
+        lower = torch.zeros(n, device=x.device)
+        upper = torch.full((n,), self.tau_max, device=x.device)
+        tau = (lower + upper) / 2
+        best, best_tv = x.clone(), torch.full((n,), math.inf, device=x.device)
+        shape = (-1,) + (1,) * (x.ndim - 1)
+        for _ in range(self.binary_search_steps):
+            flow = torch.zeros(n, 2, *x.shape[2:], device=x.device, requires_grad=True)
+            found = torch.zeros(n, dtype=torch.bool, device=x.device)
+            for step in range(self.steps + 1):  # the last pass only scores the final flow
+                x_adv = warp(x, flow)
+                logits = self.logits(x_adv, y)
+                target = logits.gather(1, t.view(-1, 1)).squeeze(1)
+                other = logits.scatter(1, t.view(-1, 1), float("-inf")).amax(1)
+                tv = flow_loss(flow)
+                with torch.no_grad():  # every iterate may be the best
+                    ok = (target - other > self.confidence) & (tv <= self.eps)
+                    better = ok & (tv < best_tv)
+                    best[better] = x_adv[better].detach()
+                    best_tv[better] = tv[better]
+                    found |= ok
+                if step == self.steps:
+                    break
+                l_adv = (other - target + self.confidence).clamp_min(0)  # Eq. 5, k = -kappa
+                loss = (l_adv + tau * (tv - self.eps).clamp_min(0)).sum()  # Eq. 7 with Eq. 14
+                (g,) = torch.autograd.grad(loss, flow)
+                with torch.no_grad():  # each image its own step of length lr (pixels, l_2)
+                    flow -= self.lr * g / (g.flatten(1).norm(dim=1).view(shape) + 1e-12)
+            upper = torch.where(found, upper, tau)
+            lower = torch.where(found, tau, lower)
+            tau = (lower + upper) / 2
+        self.last_flow_loss = best_tv  # L_flow of each kept adversarial (inf: none found)
+        return best

@@ -1,0 +1,91 @@
+"""Nguyen 2018 Sec. 2.3 / 4.2: the spatially transformed attack (stAdv) on the two-layer net."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from advsal.attacks import ATTACKS
+from advsal.attacks.spatial import flow_loss, warp
+from advsal.models import build
+from advsal.training import as_float, fit_classifier
+
+
+def test_warp_is_bilinear_resampling_in_pixel_units():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 1, 6, 7, generator=g)
+    zero = torch.zeros(3, 2, 6, 7)
+    torch.testing.assert_close(warp(x, zero), x, atol=1e-6, rtol=0)
+    down = zero.clone()
+    down[:, 0] = 1.0  # every pixel reads the one below it; the last row reads the border
+    out = warp(x, down)
+    torch.testing.assert_close(out[..., :-1, :], x[..., 1:, :], atol=1e-6, rtol=0)
+    torch.testing.assert_close(out[..., -1, :], x[..., -1, :], atol=1e-6, rtol=0)
+    half = zero.clone()
+    half[:, 1] = 0.5  # half a pixel to the right: the mean of the two neighbours
+    expected = (x[..., :, :-1] + x[..., :, 1:]) / 2
+    torch.testing.assert_close(warp(x, half)[..., :, :-1], expected, atol=1e-6, rtol=0)
+
+
+def test_flow_loss_is_eq6_over_the_four_neighbours():
+    flow = torch.zeros(2, 2, 5, 5)
+    assert flow_loss(flow).max() < 1e-4
+    flow[1] += 3.0  # a translation costs nothing
+    assert flow_loss(flow)[1] < 1e-4
+    flow = torch.zeros(1, 2, 5, 5)
+    flow[0, 0, 2, 2], flow[0, 1, 2, 2] = 3.0, 4.0  # one interior pixel moves by (3, 4)
+    # 4 neighbours, each pair counted from both ends, each sqrt(3^2 + 4^2) = 5
+    assert flow_loss(flow).item() == pytest.approx(40.0, abs=1e-3)
+
+
+@pytest.fixture(scope="module")
+def two_layer(mnist_small):
+    torch.manual_seed(0)
+    s = mnist_small
+    model = build("two_layer", (1, 28, 28), n_out=10, hidden=64)
+    fit_classifier(
+        model,
+        s.x["train"],
+        s.y["train"],
+        s.x["val"],
+        s.y["val"],
+        epochs=5,
+        lr=3e-3,
+        batch_size=50,
+        device="cpu",
+        seed=0,
+    )
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model.eval()
+
+
+def test_two_layer_net_is_v_relu_wx(two_layer):
+    names = [n for n, _ in two_layer.named_children()]
+    assert names == ["flatten", "hidden", "relu", "out"]
+    pooled = build("two_layer", (1, 28, 28), hidden=8, pool=4)
+    assert pooled.hidden.in_features == 49 and pooled(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_stadv_reaches_random_targets_within_the_flow_budget(two_layer, mnist_small):
+    x, y = as_float(mnist_small.x["test"][:40]), mnist_small.y["test"][:40]
+    with torch.no_grad():
+        pred = two_layer(x).argmax(1)
+    stadv = ATTACKS.get("stadv")
+    atk = stadv(two_layer, eps=400.0, binary_search_steps=2, steps=60, label="true")
+    x_adv = atk(x, y)
+    with torch.no_grad():
+        adv_pred = two_layer(x_adv).argmax(1)
+    moved = (x_adv - x).flatten(1).abs().amax(1) > 0
+    assert moved.float().mean() > 0.5  # most images reach their target within the budget
+    assert (adv_pred[moved] != y[moved]).all()  # a target is never the label
+    tv = atk.last_flow_loss
+    assert (tv[moved] <= 400.0).all() and torch.isinf(tv[~moved]).all()
+    torch.testing.assert_close(x_adv[~moved], x[~moved])  # failures come back unchanged
+    # a tighter budget succeeds less often
+    tight = stadv(two_layer, eps=30.0, binary_search_steps=2, steps=60, label="true")
+    t_moved = (tight(x, y) - x).flatten(1).abs().amax(1) > 0
+    assert t_moved.sum() < moved.sum()
+    assert (pred == y).float().mean() > 0.6
+    with pytest.raises(ValueError, match="target must be"):
+        stadv(two_layer, eps=7.0, target="least")
