@@ -42,6 +42,7 @@ bench: install-test
 	$(PY) bench/attacks.py
 	$(PY) bench/saliency.py
 	$(PY) bench/stadv_budget.py
+	$(PY) bench/sdp.py
 
 clean:
 	rm -rf results logs benchmarks .snakemake

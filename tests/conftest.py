@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from advsal.data import load_dataset
-from advsal.models import build
-from advsal.training import as_float, fit_classifier
+from advsal.training import as_float
+from tests.helpers import train_small
 
 
 @pytest.fixture(scope="session")
@@ -17,22 +16,7 @@ def mnist_small():
 @pytest.fixture(scope="session")
 def trained_model(mnist_small):
     """A small MNIST-NET trained for two epochs: accurate enough for attacks to have work to do."""
-    torch.manual_seed(0)
-    model = build("mnist_net", (1, 28, 28), n_out=10, dropout=0.0)
-    s = mnist_small
-    fit_classifier(
-        model,
-        s.x["train"],
-        s.y["train"],
-        s.x["val"],
-        s.y["val"],
-        epochs=2,
-        lr=1e-3,
-        batch_size=50,
-        device="cpu",
-        seed=0,
-    )
-    return model.eval()
+    return train_small("mnist_net", mnist_small, epochs=2, lr=1e-3, dropout=0.0)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import torch
+
+from advsal.models import build
+from advsal.training import fit_classifier
+
 
 def job_stats(text: str) -> dict:
     """The 'Job stats' table of a Snakemake dry run: rule -> count."""
@@ -14,3 +19,14 @@ def job_stats(text: str) -> dict:
             break
         out[parts[0]] = int(parts[1])
     return out
+
+
+def train_small(arch: str, splits, epochs: int, lr: float, **params):
+    """``arch`` trained on ``splits`` (seeded, batch 50, CPU), returned in eval mode."""
+    torch.manual_seed(0)
+    model = build(arch, (1, 28, 28), n_out=10, **params)
+    kw = dict(epochs=epochs, lr=lr, batch_size=50, device="cpu", seed=0)
+    fit_classifier(
+        model, splits.x["train"], splits.y["train"], splits.x["val"], splits.y["val"], **kw
+    )
+    return model.eval()

@@ -8,7 +8,8 @@ import torch
 from advsal.attacks import ATTACKS
 from advsal.attacks.spatial import flow_loss, warp
 from advsal.models import build
-from advsal.training import as_float, fit_classifier
+from advsal.training import as_float
+from tests.helpers import train_small
 
 
 def test_warp_is_bilinear_resampling_in_pixel_units():
@@ -40,24 +41,10 @@ def test_flow_loss_is_eq6_over_the_four_neighbours():
 
 @pytest.fixture(scope="module")
 def two_layer(mnist_small):
-    torch.manual_seed(0)
-    s = mnist_small
-    model = build("two_layer", (1, 28, 28), n_out=10, hidden=64)
-    fit_classifier(
-        model,
-        s.x["train"],
-        s.y["train"],
-        s.x["val"],
-        s.y["val"],
-        epochs=5,
-        lr=3e-3,
-        batch_size=50,
-        device="cpu",
-        seed=0,
-    )
+    model = train_small("two_layer", mnist_small, epochs=5, lr=3e-3, hidden=64)
     for p in model.parameters():
         p.requires_grad_(False)
-    return model.eval()
+    return model
 
 
 def test_two_layer_net_is_v_relu_wx(two_layer):

@@ -1,0 +1,152 @@
+"""Nguyen 2018 Sec. 4.1 (Eq. 10-13): an SDP certificate for a two-layer network against
+spatially transformed inputs, after Raghunathan et al. (2018).
+
+For f(x) = V relu(W x + b) + c, a label y and another class j, with v = V_j - V_y, the mean
+value theorem for relu (slopes in [0, 1]) gives, for any x' = x + delta,
+
+    f_j(x') - f_y(x') <= f_j(x) - f_y(x) + max_{s in [0,1]^m, delta} v^T diag(s) W delta.
+
+A flow r moves each output pixel to a bilinear mix of nearby input pixels, so delta is bounded
+per pixel: |delta_i| <= e_i (:func:`pixel_bounds`), for flows inside the box that contains the
+ellipsoid ||N vec(r)||_2 <= eps of the thesis (:func:`flow_box`: |r_i| <= eps lambda_i with
+lambda_i^2 the i-th diagonal entry of (N^T N)^-1, N the neighbour-difference operator with a
+zero border, so a translation is not free). Writing s = (1 + s') / 2 and delta = diag(e) t with
+s', t in [-1, 1] and homogenising with z = (1, s', t), the maximum is max z^T P z over the
+hypercube; its SDP relaxation (Eq. 12-13) max tr(P Z), diag(Z) <= 1, Z PSD, solved with SCS,
+bounds it from above. Class j cannot overtake y when f_j(x) - f_y(x) + SDP_j < 0; the image is
+certified when that holds for every j.
+
+The thesis's P (Eq. 11) puts the flow box next to W without the image's derivative; here the
+per-pixel bounds carry it (a flow over a flat region changes nothing), which keeps the bound
+sound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def difference_operator(h: int, w: int) -> np.ndarray:
+    """N: one row per neighbouring pair (right and down) and per border side, with a zero
+    value outside the image, so N^T N (the Dirichlet Laplacian) is invertible."""
+    rows = []
+    idx = np.arange(h * w).reshape(h, w)
+    for i in range(h):
+        for j in range(w):
+            for di, dj in ((0, 1), (1, 0)):
+                r = np.zeros(h * w)
+                r[idx[i, j]] = -1.0
+                ii, jj = i + di, j + dj
+                if ii < h and jj < w:
+                    r[idx[ii, jj]] = 1.0
+                rows.append(r)
+            if i == 0 or j == 0:  # the top and left borders (right / down are above)
+                for _ in range((i == 0) + (j == 0)):
+                    r = np.zeros(h * w)
+                    r[idx[i, j]] = 1.0
+                    rows.append(r)
+    return np.asarray(rows)
+
+
+def flow_box(h: int, w: int, eps: float) -> np.ndarray:
+    """rho (h, w): the largest |r_i| of a flow component with ||N r||_2 <= eps (Prop. 2.2 of
+    the thesis's [21]: eps * sqrt(diag((N^T N)^-1)))."""
+    n = difference_operator(h, w)
+    return eps * np.sqrt(np.diag(np.linalg.inv(n.T @ n))).reshape(h, w)
+
+
+def pixel_bounds(x: torch.Tensor, rho: torch.Tensor) -> torch.Tensor:
+    """e (same shape as x, (C, H, W)): |warp(x, r) - x| <= e for every flow with |r| <= rho per
+    pixel and component. Within one pixel (rho <= 1) the bilinear cell gives
+    rho (D_row + D_col) + rho^2 D_cross (the largest one-sided differences); further, the
+    largest difference to any pixel within ceil(rho) (a bilinear value is a convex mix)."""
+    c, h, w = x.shape
+    pad = int(math.ceil(float(rho.max()))) if rho.numel() else 0
+    xp = nn.functional.pad(x.unsqueeze(0), (pad, pad, pad, pad), mode="replicate")[0]
+
+    def shifted(di, dj):
+        return xp[:, pad + di : pad + di + h, pad + dj : pad + dj + w]
+
+    window = torch.zeros_like(x)
+    for di in range(-pad, pad + 1):
+        for dj in range(-pad, pad + 1):
+            window = torch.maximum(window, (shifted(di, dj) - x).abs())
+    if pad == 0:
+        return window
+    d_row = torch.maximum((shifted(1, 0) - x).abs(), (shifted(-1, 0) - x).abs())
+    d_col = torch.maximum((shifted(0, 1) - x).abs(), (shifted(0, -1) - x).abs())
+    d_cross = torch.zeros_like(x)
+    for a in (-1, 1):
+        for b in (-1, 1):
+            cross = shifted(a, b) - shifted(a, 0) - shifted(0, b) + x
+            d_cross = torch.maximum(d_cross, cross.abs())
+    r = rho.to(x).expand_as(x)
+    cell = r * (d_row + d_col) + r * r * d_cross
+    return torch.where(r <= 1.0, torch.minimum(cell, window), window)
+
+
+def two_layer_weights(model: nn.Sequential, in_shape) -> tuple[torch.Tensor, ...]:
+    """(W, b, V, c) of a ``two_layer`` network, any input pooling folded into W."""
+    n = math.prod(in_shape)
+    basis = torch.eye(n).view(n, *in_shape)
+    front = nn.Sequential(*[m for name, m in model.named_children() if name in ("pool", "flatten")])
+    with torch.no_grad():
+        a = front(basis).view(n, -1).T  # pooled features = a @ x
+        w = model.hidden.weight @ a
+    return (
+        w.detach(),
+        model.hidden.bias.detach(),
+        model.out.weight.detach(),
+        model.out.bias.detach(),
+    )
+
+
+def pair_matrix(w: torch.Tensor, v: torch.Tensor, e: torch.Tensor) -> np.ndarray:
+    """P of z^T P z = v^T diag((1 + s') / 2) W diag(e) t over z = (1, s', t)."""
+    m_ = (v.view(-1, 1) * w * e.view(1, -1)).double().numpy()  # diag(v) W diag(e)
+    m, n = m_.shape
+    p = np.zeros((1 + m + n, 1 + m + n))
+    p[0, 1 + m :] = p[1 + m :, 0] = m_.sum(0) / 4.0
+    p[1 : 1 + m, 1 + m :] = m_ / 4.0
+    p[1 + m :, 1 : 1 + m] = m_.T / 4.0
+    return p
+
+
+def sdp_value(p: np.ndarray, tol: float = 1e-4) -> tuple[float, float]:
+    """max tr(P Z) s.t. diag(Z) <= 1, Z PSD (Eq. 13) with SCS at tolerance ``tol`` (SCS's
+    default); (value, seconds). The relaxation's value only loosens the bound, but SCS's own
+    inexactness could tighten it by about ``tol`` relative: keep a margin that large."""
+    import cvxpy as cp
+
+    z = cp.Variable(p.shape, PSD=True)
+    prob = cp.Problem(cp.Maximize(cp.trace(p @ z)), [cp.diag(z) <= 1])
+    t0 = time.perf_counter()
+    prob.solve(solver=cp.SCS, eps_abs=tol, eps_rel=tol)
+    if prob.status not in ("optimal", "optimal_inaccurate"):
+        raise RuntimeError(f"SCS did not solve the certificate's SDP: {prob.status}")
+    return float(prob.value), time.perf_counter() - t0
+
+
+def certify(model: nn.Sequential, x: torch.Tensor, y: int, eps: float) -> dict:
+    """The certificate of one image (C, H, W) of label y against flows with ||N r||_2 <= eps:
+    per other class j the bound on f_j - f_y, the worst of them and whether all are < 0."""
+    in_shape = tuple(x.shape)
+    w, b, v_all, c = two_layer_weights(model, in_shape)
+    rho = torch.as_tensor(flow_box(in_shape[1], in_shape[2], eps), dtype=x.dtype)
+    e = pixel_bounds(x, rho).flatten()
+    with torch.no_grad():
+        logits = model(x.unsqueeze(0))[0]
+    bounds, seconds = {}, 0.0
+    for j in range(len(c)):
+        if j == y:
+            continue
+        value, dt = sdp_value(pair_matrix(w, v_all[j] - v_all[y], e))
+        bounds[j] = float(logits[j] - logits[y]) + value
+        seconds += dt
+    worst = max(bounds.values())
+    return {"bounds": bounds, "worst": worst, "certified": worst < 0, "seconds": seconds}

@@ -1,0 +1,99 @@
+"""Nguyen 2018 Sec. 4.1: the SDP certificate for a two-layer network against spatial flows."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from advsal.attacks.spatial import warp
+from advsal.certify import (
+    certify,
+    difference_operator,
+    flow_box,
+    pair_matrix,
+    pixel_bounds,
+    sdp_value,
+    two_layer_weights,
+)
+from advsal.models import build
+
+
+def _net(side=6, hidden=5, pool=1, seed=0):
+    torch.manual_seed(seed)
+    return build("two_layer", (1, side, side), n_out=3, hidden=hidden, pool=pool).eval()
+
+
+def test_a_translation_is_not_free_and_the_box_holds_the_ellipsoid():
+    n = difference_operator(4, 5)
+    assert np.linalg.matrix_rank(n.T @ n) == 20  # invertible: the border counts
+    shift = np.ones(20)
+    assert np.linalg.norm(n @ shift) > 0
+    rho = flow_box(4, 5, eps=1.0)
+    g = np.random.default_rng(0)
+    for _ in range(200):  # random flows on the ellipsoid's surface stay inside the box
+        r = g.normal(size=20)
+        r /= np.linalg.norm(n @ r)
+        assert (np.abs(r) <= rho.ravel() + 1e-9).all()
+    assert rho[2, 2] > rho[0, 0]  # the centre may move more than a corner
+
+
+def test_pixel_bounds_hold_for_every_flow_in_the_box():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(1, 7, 7, generator=g)
+    for r in (0.4, 1.0, 1.7):
+        rho = torch.full((7, 7), r)
+        e = pixel_bounds(x, rho)
+        flows = (torch.rand(300, 2, 7, 7, generator=g) * 2 - 1) * r
+        moved = warp(x.expand(300, 1, 7, 7), flows)
+        assert ((moved - x).abs() <= e + 1e-6).all(), r
+    flat = torch.full((1, 7, 7), 0.3)
+    assert pixel_bounds(flat, torch.full((7, 7), 2.0)).max() == 0  # a flat image cannot change
+
+
+def test_sdp_bounds_the_hypercube_maximum_from_above():
+    torch.manual_seed(1)
+    w, v, e = torch.randn(3, 4), torch.randn(3), torch.rand(4)
+    p = pair_matrix(w, v, e)
+    brute = max(
+        np.array(z) @ p @ np.array(z)
+        for z in itertools.product([-1.0, 1.0], repeat=p.shape[0])
+        if z[0] == 1.0
+    )
+    # and z^T P z is the quantity it stands for: v^T diag(s) W diag(e) t with s = (1 + s')/2
+    s_, t = torch.tensor([1.0, -1.0, 1.0]), torch.tensor([1.0, 1.0, -1.0, 1.0])
+    z = np.concatenate([[1.0], s_.numpy(), t.numpy()])
+    direct = float(v @ torch.diag((1 + s_) / 2) @ w @ torch.diag(e) @ t)
+    assert z @ p @ z == pytest.approx(direct, abs=1e-6)
+    value, seconds = sdp_value(p)
+    assert value >= brute - 1e-3 and value <= np.abs(p).sum() + 1e-6 and seconds > 0
+
+
+def test_the_certificate_bounds_the_margin_under_random_flows_in_its_box():
+    model = _net(side=6, hidden=5)
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(1, 6, 6, generator=g)
+    with torch.no_grad():
+        y = int(model(x.unsqueeze(0)).argmax())
+    eps = 0.5
+    cert = certify(model, x, y, eps)
+    rho = torch.as_tensor(flow_box(6, 6, eps), dtype=x.dtype)
+    flows = (torch.rand(500, 2, 6, 6, generator=g) * 2 - 1) * rho
+    with torch.no_grad():
+        z = model(warp(x.expand(500, 1, 6, 6), flows))
+    for j, bound in cert["bounds"].items():
+        assert (z[:, j] - z[:, y]).max() <= bound + 1e-4
+    assert cert["certified"] == (cert["worst"] < 0)
+    # a larger budget can only loosen the bound
+    assert certify(model, x, y, 2 * eps)["worst"] >= cert["worst"] - 1e-4
+
+
+def test_pooling_is_folded_into_w():
+    model = _net(side=8, hidden=4, pool=2)
+    w, b, v, c = two_layer_weights(model, (1, 8, 8))
+    x = torch.rand(5, 1, 8, 8)
+    with torch.no_grad():
+        direct = torch.relu(x.flatten(1) @ w.T + b) @ v.T + c
+        torch.testing.assert_close(direct, model(x), atol=1e-5, rtol=0)
