@@ -12,6 +12,7 @@ from advsal.attacks.spatial import warp
 from advsal.certify import (
     certify,
     difference_operator,
+    dual_bound,
     flow_box,
     pair_matrix,
     pixel_bounds,
@@ -56,7 +57,7 @@ def test_pixel_bounds_hold_for_every_flow_in_the_box():
 def test_sdp_bounds_the_hypercube_maximum_from_above():
     torch.manual_seed(1)
     w, v, e = torch.randn(3, 4), torch.randn(3), torch.rand(4)
-    p = pair_matrix(w, v, e)
+    p = pair_matrix(w, v, e).double().numpy()
     brute = max(
         np.array(z) @ p @ np.array(z)
         for z in itertools.product([-1.0, 1.0], repeat=p.shape[0])
@@ -97,3 +98,24 @@ def test_pooling_is_folded_into_w():
     with torch.no_grad():
         direct = torch.relu(x.flatten(1) @ w.T + b) @ v.T + c
         torch.testing.assert_close(direct, model(x), atol=1e-5, rtol=0)
+
+
+def test_the_dual_bound_is_above_the_sdp_and_trains_down():
+    torch.manual_seed(2)
+    w, v, e = torch.randn(4, 6), torch.randn(4), torch.rand(6)
+    p = pair_matrix(w, v, e).double()
+    sdp, _ = sdp_value(p)
+    plain = dual_bound(p)
+    assert plain >= sdp - 1e-3
+    c = torch.zeros(p.shape[0], dtype=p.dtype, requires_grad=True)
+    opt = torch.optim.Adam([c], lr=0.05)
+    for _ in range(300):  # the free c tightens it, never below the SDP
+        opt.zero_grad()
+        dual_bound(p, c).backward()
+        opt.step()
+    tight = dual_bound(p, c.detach())
+    assert sdp - 1e-3 <= tight < plain
+    # differentiable in the network's weights: certified training can lower it
+    w.requires_grad_(True)
+    dual_bound(pair_matrix(w, v, e)).backward()
+    assert w.grad is not None and w.grad.abs().sum() > 0

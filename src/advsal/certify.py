@@ -106,23 +106,34 @@ def two_layer_weights(model: nn.Sequential, in_shape) -> tuple[torch.Tensor, ...
     )
 
 
-def pair_matrix(w: torch.Tensor, v: torch.Tensor, e: torch.Tensor) -> np.ndarray:
-    """P of z^T P z = v^T diag((1 + s') / 2) W diag(e) t over z = (1, s', t)."""
-    m_ = (v.view(-1, 1) * w * e.view(1, -1)).double().numpy()  # diag(v) W diag(e)
+def pair_matrix(w: torch.Tensor, v: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+    """P of z^T P z = v^T diag((1 + s') / 2) W diag(e) t over z = (1, s', t); differentiable in
+    W, v and e (certified training reads it through :func:`dual_bound`)."""
+    m_ = v.view(-1, 1) * w * e.view(1, -1)  # diag(v) W diag(e)
     m, n = m_.shape
-    p = np.zeros((1 + m + n, 1 + m + n))
-    p[0, 1 + m :] = p[1 + m :, 0] = m_.sum(0) / 4.0
-    p[1 : 1 + m, 1 + m :] = m_ / 4.0
-    p[1 + m :, 1 : 1 + m] = m_.T / 4.0
-    return p
+    top = torch.cat([m_.new_zeros(1, 1 + m), m_.sum(0, keepdim=True) / 4.0], 1)
+    mid = torch.cat([m_.new_zeros(m, 1 + m), m_ / 4.0], 1)
+    low = torch.cat([top[:, 1 + m :].T, m_.T / 4.0, m_.new_zeros(n, n)], 1)
+    return torch.cat([top, mid, low], 0)
 
 
-def sdp_value(p: np.ndarray, tol: float = 1e-4) -> tuple[float, float]:
+def dual_bound(p: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+    """Raghunathan et al.'s differentiable bound on the SDP (so on the certificate): for any c,
+    tr(P Z) = tr((P - diag c) Z) + sum c_i Z_ii <= d max(lambda_max(P - diag c), 0) + sum max(c, 0)
+    when diag(Z) <= 1 and Z is PSD. Batched over leading dimensions."""
+    d = p.shape[-1]
+    c = p.new_zeros(p.shape[:-1]) if c is None else c
+    top = torch.linalg.eigvalsh(p - torch.diag_embed(c))[..., -1]
+    return d * top.clamp_min(0) + c.clamp_min(0).sum(-1)
+
+
+def sdp_value(p, tol: float = 1e-4) -> tuple[float, float]:
     """max tr(P Z) s.t. diag(Z) <= 1, Z PSD (Eq. 13) with SCS at tolerance ``tol`` (SCS's
     default); (value, seconds). The relaxation's value only loosens the bound, but SCS's own
     inexactness could tighten it by about ``tol`` relative: keep a margin that large."""
     import cvxpy as cp
 
+    p = p.detach().double().numpy() if isinstance(p, torch.Tensor) else p
     z = cp.Variable(p.shape, PSD=True)
     prob = cp.Problem(cp.Maximize(cp.trace(p @ z)), [cp.diag(z) <= 1])
     t0 = time.perf_counter()
