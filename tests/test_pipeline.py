@@ -94,6 +94,12 @@ TINY = {
             "params": {"width": 4},
             "training": {"epochs": 2, "lr": 0.003, "batch_size": 25},
         },
+        # Nguyen 2018: the latent attention network, also trained by train_saliency
+        "lan": {
+            "method": "lan",
+            "params": {"hidden": 32},
+            "training": {"epochs": 1, "lr": 0.003, "batch_size": 50},
+        },
     },
     "detectors": {
         "jsd": {},
@@ -189,7 +195,7 @@ def test_every_output_exists_with_sane_values(run):
     figures = ["eps_matrix_jsd", "eps_matrix_id", "cross_attack", "detectability"]
     figures += ["examples_grad", "examples_grad2", "classifier_training_net"]
     figures += ["depth_sweep_metzen", "dynamic", "fit_test", "examples_msal", "layer_study"]
-    figures += ["whitebox"]
+    figures += ["whitebox", "examples_lan"]
     for fig in figures:
         assert (r / f"figures/{fig}.png").stat().st_size > 1000
     assert not (r / "figures/eps_matrix_jsd2.png").exists()  # one budget: no matrix to draw
@@ -261,9 +267,12 @@ def test_learnt_saliency_detectors_and_saliency_shift(run):
     assert (r / "saliency/msal/model.pt").exists()
     history = pd.read_csv(r / "saliency/msal/history.csv")
     assert list(history["epoch"]) == [1, 2] and history["val_area"].between(0, 1).all()
+    lan = pd.read_csv(r / "saliency/lan/history.csv")
+    assert list(lan["epoch"]) == [1] and lan["val_corrupted"].between(0, 1).all()
     maps = torch.load(r / "saliency/msal/fgsm/0.3.pt", weights_only=True)["test"]
     assert maps.shape == (100, 1, 28, 28) and maps.min() >= 0 and maps.max() <= 1
-    for sal, pairs in (("msal", 7), ("grad", 7), ("grad2", 1)):  # (attack, eps) of its f
+    # pairs: the (attack, eps) of its classifier
+    for sal, pairs in (("msal", 7), ("lan", 7), ("grad", 7), ("grad2", 1)):
         shift = read_table(r / f"tables/saliency_shift_{sal}.csv")
         assert shift["attack"].iloc[0] == "different images" and len(shift) == 1 + pairs
         adv = shift.iloc[1:]
@@ -328,8 +337,8 @@ def test_a_new_eps_plans_only_its_own_jobs(run):
     work, _ = run
     dry = snakemake(work, "-n", "--config", "attacks={fgsm: {eps: [0.1, 0.3, 0.5]}}")
     jobs = job_stats(dry.stdout + dry.stderr)
-    # jsd and id fit every budget; spd only the ones in its fit_on; grad and msal map it
-    assert jobs["attack"] == 3 and jobs["train_detector"] == 2 and jobs["saliency_adv"] == 2
+    # jsd and id fit every budget; spd only the ones in its fit_on; grad, msal and lan map it
+    assert jobs["attack"] == 3 and jobs["train_detector"] == 2 and jobs["saliency_adv"] == 3
     assert "train_classifier" not in jobs and "saliency_clean" not in jobs
 
 

@@ -9,6 +9,7 @@ restore it with :meth:`load_state` before calling ``attribute``.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -16,6 +17,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from advsal.registry import Registry
+from advsal.runtime import progress
 
 SALIENCY: Registry[type[SaliencyMethod]] = Registry("saliency method")
 
@@ -59,3 +61,93 @@ class SaliencyMethod:
         for b in tqdm(range(n), desc=type(self).__name__, disable=not progress, mininterval=5):
             out.append(self.attribute(x[b * batch_size : (b + 1) * batch_size].to(device)).cpu())
         return torch.cat(out) if out else torch.zeros_like(x)
+
+
+class TrainedSaliency(SaliencyMethod):
+    """A method that is a network of its own (``self.net``), trained with f frozen. A subclass
+    writes ``_build(in_shape, n_classes)`` (sets ``net`` and ``meta``), ``loss(x, y, gen)`` ->
+    (mean loss, terms) and ``validate(x, y, device)`` -> ``{"val_loss": ..., "val_<term>": ...}``;
+    the training loop (Adam, seeded shuffles, the epoch with the lowest validation loss kept),
+    the state and the device are shared here."""
+
+    trainable = True
+    title = "saliency network"
+
+    def __init__(self, model, **params):
+        super().__init__(model, **params)
+        self.net: nn.Module | None = None
+        self.meta: dict = {}
+
+    def _build(self, in_shape, n_classes) -> None:
+        raise NotImplementedError
+
+    def loss(self, x, y, gen=None) -> tuple[torch.Tensor, dict]:
+        raise NotImplementedError
+
+    def validate(self, x, y, device, batch_size=256) -> dict:
+        raise NotImplementedError
+
+    def fit(self, x, y, x_val, y_val, device="cpu", seed=0, epochs=5, lr=1e-3, batch_size=64, **_):
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            n_classes = self.model(x[:1].to(device)).shape[1]
+        self._build(x.shape[1:], n_classes)
+        self.net.to(device)
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        self.model.eval()
+        opt = torch.optim.Adam(self.net.parameters(), lr=lr)
+        gen = torch.Generator().manual_seed(seed)
+        history, best, best_state = [], math.inf, None
+        n_batches = math.ceil(len(x) / batch_size)
+        for epoch in range(1, epochs + 1):
+            self.net.train()
+            idx = torch.randperm(len(x), generator=gen)
+            tot = 0.0
+            bar = tqdm(range(n_batches), desc=f"{self.title} {epoch}/{epochs}", mininterval=5)
+            for b in bar:
+                sel = idx[b * batch_size : (b + 1) * batch_size]
+                loss, _ = self.loss(x[sel].to(device), y[sel].to(device), gen)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                tot += loss.item() * len(sel)
+            row = {
+                "epoch": epoch,
+                "train_loss": tot / len(x),
+                **self.validate(x_val, y_val, device),
+            }
+            history.append(row)
+            terms = ", ".join(f"{k[4:]} {v:.3f}" for k, v in row.items() if k.startswith("val_"))
+            progress.info(
+                "%s epoch %d/%d: train loss %.4f; validation: %s",
+                self.title,
+                epoch,
+                epochs,
+                row["train_loss"],
+                terms,
+            )
+            if row["val_loss"] < best:
+                best, best_state = row["val_loss"], copy.deepcopy(self.net.state_dict())
+        self.net.load_state_dict(best_state)
+        self.net.eval()
+        return history
+
+    def state(self) -> dict:
+        return {**self.meta, "net": {k: v.cpu() for k, v in self.net.state_dict().items()}}
+
+    def load_state(self, state: dict) -> None:
+        self._build(state["in_shape"], state["n_classes"])
+        self.net.load_state_dict(state["net"])
+        self.net.eval()
+
+    def to(self, device):
+        if self.net is not None:
+            self.net.to(device)
+        return self
+
+    def _trained(self) -> nn.Module:
+        if self.net is None:
+            raise RuntimeError(f"the {self.title} is not trained: fit it or load its state")
+        self.net.eval()
+        return self.net

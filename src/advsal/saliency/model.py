@@ -16,17 +16,12 @@ the true class; at use the class selector gets f's *predicted* class, so no labe
 
 from __future__ import annotations
 
-import copy
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from advsal.models import ResBlock
-from advsal.runtime import progress
-from advsal.saliency.base import SALIENCY, SaliencyMethod
+from advsal.saliency.base import SALIENCY, TrainedSaliency
 
 FILLS = ("blur", "constant", "noise", "zero")
 
@@ -93,10 +88,10 @@ def apply_mask(x, m, b):
 
 
 @SALIENCY.register("model")
-class ModelSaliency(SaliencyMethod):
+class ModelSaliency(TrainedSaliency):
     """Learnt real-time saliency: ``attribute`` is one forward pass of the masking model."""
 
-    trainable = True
+    title = "saliency model"
 
     def __init__(
         self,
@@ -122,8 +117,6 @@ class ModelSaliency(SaliencyMethod):
             power,
             fill,
         )
-        self.net: MaskNet | None = None
-        self.meta: dict = {}
 
     # -- training ---------------------------------------------------------------------------
     def _build(self, in_shape, n_classes):
@@ -146,54 +139,6 @@ class ModelSaliency(SaliencyMethod):
         terms["destroyed"] = gone.mean().item()
         return total.mean(), terms
 
-    def fit(self, x, y, x_val, y_val, device="cpu", seed=0, epochs=5, lr=1e-3, batch_size=64, **_):
-        torch.manual_seed(seed)
-        with torch.no_grad():
-            n_classes = self.model(x[:1].to(device)).shape[1]
-        self._build(x.shape[1:], n_classes)
-        self.net.to(device)
-        for p in self.model.parameters():
-            p.requires_grad_(False)
-        self.model.eval()
-        opt = torch.optim.Adam(self.net.parameters(), lr=lr)
-        gen = torch.Generator().manual_seed(seed)
-        history, best, best_state = [], math.inf, None
-        n_batches = math.ceil(len(x) / batch_size)
-        for epoch in range(1, epochs + 1):
-            self.net.train()
-            idx = torch.randperm(len(x), generator=gen)
-            tot = 0.0
-            bar = tqdm(range(n_batches), desc=f"saliency model {epoch}/{epochs}", mininterval=5)
-            for b in bar:
-                sel = idx[b * batch_size : (b + 1) * batch_size]
-                loss, _ = self.loss(x[sel].to(device), y[sel].to(device), gen)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                tot += loss.item() * len(sel)
-            row = {
-                "epoch": epoch,
-                "train_loss": tot / len(x),
-                **self.validate(x_val, y_val, device),
-            }
-            history.append(row)
-            progress.info(
-                "saliency model epoch %d/%d: train loss %.4f, val loss %.4f (area %.3f, "
-                "f_c kept %.3f, f_c destroyed %.3f)",
-                epoch,
-                epochs,
-                row["train_loss"],
-                row["val_loss"],
-                row["val_area"],
-                row["val_preserve"],
-                row["val_destroyed"],
-            )
-            if row["val_loss"] < best:
-                best, best_state = row["val_loss"], copy.deepcopy(self.net.state_dict())
-        self.net.load_state_dict(best_state)
-        self.net.eval()
-        return history
-
     @torch.no_grad()
     def validate(self, x, y, device, batch_size=256) -> dict:
         """Eq. 2 on the validation split with every fill in turn (fixed draws)."""
@@ -209,30 +154,15 @@ class ModelSaliency(SaliencyMethod):
                     sums[k] = sums.get(k, 0.0) + v * len(xb)
         return {f"val_{k}": v / (len(x) * len(fills)) for k, v in sums.items()}
 
-    def state(self) -> dict:
-        return {**self.meta, "net": {k: v.cpu() for k, v in self.net.state_dict().items()}}
-
-    def load_state(self, state: dict) -> None:
-        self._build(state["in_shape"], state["n_classes"])
-        self.net.load_state_dict(state["net"])
-        self.net.eval()
-
-    def to(self, device):
-        if self.net is not None:
-            self.net.to(device)
-        return self
-
     # -- use --------------------------------------------------------------------------------
     def attribute(self, inputs, target=None, create_graph=False):
-        if self.net is None:
-            raise RuntimeError("the saliency model is not trained: fit it or load its state")
-        self.net.eval()
+        net = self._trained()
         if target is None:
             with torch.no_grad():
                 target = self.model(inputs).argmax(1)
         if create_graph:
-            m = self.net(inputs, target)
+            m = net(inputs, target)
         else:
             with torch.no_grad():
-                m = self.net(inputs.detach(), target)
+                m = net(inputs.detach(), target)
         return m.expand(-1, inputs.shape[1], -1, -1)
