@@ -160,17 +160,8 @@ def paper_inputs(wc):
 
 
 def examples_inputs(wc):
-    spec = config["saliency"][wc.saliency]
-    out = {
-        "data": rules.data.output[0],
-        "model": classifier_path(spec["classifier"]),
-        "chosen": rules.tables.output.chosen_eps,
-        "sal_clean": saliency_path(wc.saliency),
-    }
-    for a, e in grid_of(spec["classifier"]):
-        out[f"adv|{a}|{e}"] = adv_path(a, e, "test")
-        out[f"sal|{a}|{e}"] = saliency_path(wc.saliency, a, e)
-    return out
+    """What the saliency shift reads, and the chosen eps per attack."""
+    return {**shift_inputs(wc), "chosen": rules.tables.output.chosen_eps}
 
 
 # -- the report: every table and figure, captioned with the paper item it reproduces ------------

@@ -42,6 +42,11 @@ class Objective(nn.Module):
         s = self.saliency.attribute(x, create_graph=True) if self.detector.needs_saliency else None
         return self.detector(x, s)
 
+    def flags(self, x: torch.Tensor) -> torch.Tensor:
+        """Whether D calls each image adversarial (its logit > 0), detached."""
+        with torch.enable_grad():  # gradient saliency is a gradient even outside an attack
+            return self.detection(x).detach() > 0
+
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         z = self.classifier(x)
         if self.detector is None:
@@ -100,6 +105,19 @@ class Attack:
         (g,) = torch.autograd.grad(self.loss(self.logits(x, y), y), x)
         return g
 
+    def grad_classifier(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The gradient of f's own loss (no detector term): J_cls, Eq. 3."""
+        x = x.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(self.loss(self.objective.classifier(x), y), x)
+        return g
+
+    def grad_detector(self, x: torch.Tensor) -> torch.Tensor:
+        """The gradient that raises D's loss on "adversarial", J_det(x, 1) = softplus(-D),
+        so ascending it lowers D's logit (through the saliency map D reads): Eq. 4."""
+        x = x.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(F.softplus(-self.objective.detection(x)).sum(), x)
+        return g
+
     def labels(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         if self.label == "true":
             if y is None:
@@ -129,6 +147,12 @@ class Attack:
             yb = None if y is None else y[sl].to(device)
             out.append(self(x[sl].to(device), yb).cpu())
         return torch.cat(out) if out else x.clone()
+
+
+def margin_over(logits: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """max_{k != c} Z_k - Z_c per row: positive exactly when class c is not the top one."""
+    own = logits.gather(1, c.view(-1, 1)).squeeze(1)
+    return logits.scatter(1, c.view(-1, 1), float("-inf")).amax(1) - own
 
 
 def pick_targets(x: torch.Tensor, y: torch.Tensor, n_classes: int, how: str) -> torch.Tensor:

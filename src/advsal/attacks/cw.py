@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from advsal.attacks.base import ATTACKS, Attack
+from advsal.attacks.base import ATTACKS, Attack, margin_over
 
 
 @ATTACKS.register("cw")
@@ -43,12 +43,6 @@ class CWL2(Attack):
         self.confidence, self.initial_const = float(confidence), float(initial_const)
         self.abort_early = bool(abort_early)
 
-    def _margin(self, logits, y):
-        """max_{k != y} Z_k - Z_y: positive exactly when misclassified."""
-        real = logits.gather(1, y.view(-1, 1)).squeeze(1)
-        other = logits.scatter(1, y.view(-1, 1), float("-inf")).amax(1)
-        return other - real
-
     def perturb(self, x, y):
         n = len(x)
         w0 = torch.atanh((x * 2 - 1) * 0.999999)
@@ -65,7 +59,7 @@ class CWL2(Attack):
             for step in range(self.steps):
                 x_adv = (torch.tanh(w0 + delta) + 1) / 2
                 logits = self.logits(x_adv, y)
-                margin = self._margin(logits, y)
+                margin = margin_over(logits, y)
                 sq = (x_adv - x).flatten(1).pow(2).sum(1)
                 loss = (sq + const * (self.confidence - margin).clamp_min(0)).sum()
                 with torch.no_grad():

@@ -11,7 +11,6 @@ attacked through the saliency map (double backward).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from advsal.attacks.base import ATTACKS, project_linf
 from advsal.attacks.gradient import _Iterative
@@ -31,18 +30,6 @@ class DynamicBIM(_Iterative):
             raise ValueError(f"sigma must be in [0, 1], got {sigma}")
         self.sigma = float(sigma)
 
-    def _grad_cls(self, x, y):
-        x = x.detach().requires_grad_(True)
-        (g,) = torch.autograd.grad(self.loss(self.objective.classifier(x), y), x)
-        return g
-
-    def _grad_det(self, x):
-        x = x.detach().requires_grad_(True)
-        d = self.objective.detection(x)
-        # J_det(x, 1) = BCE(D(x), "adversarial") = softplus(-d): ascending it lowers D's logit
-        (g,) = torch.autograd.grad(F.softplus(-d).sum(), x)
-        return g
-
     def perturb(self, x, y):
         if self.objective.detector is None and self.sigma > 0:
             raise ValueError("the dynamic adversary with sigma > 0 needs the detector")
@@ -50,8 +37,8 @@ class DynamicBIM(_Iterative):
         for _ in range(self.steps):
             step = torch.zeros_like(x)
             if self.sigma < 1:
-                step += (1 - self.sigma) * self._grad_cls(x_adv, y).sign()
+                step += (1 - self.sigma) * self.grad_classifier(x_adv, y).sign()
             if self.sigma > 0:
-                step += self.sigma * self._grad_det(x_adv).sign()
+                step += self.sigma * self.grad_detector(x_adv).sign()
             x_adv = project_linf(x_adv + self.alpha * step, x, self.eps)
         return x_adv

@@ -22,7 +22,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from advsal.attacks.base import ATTACKS, Attack, pick_targets
+from advsal.attacks.base import ATTACKS, Attack, margin_over, pick_targets
 
 
 def warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
@@ -90,18 +90,17 @@ class StAdv(Attack):
             for step in range(self.steps + 1):  # the last pass only scores the final flow
                 x_adv = warp(x, flow)
                 logits = self.logits(x_adv, y)
-                target = logits.gather(1, t.view(-1, 1)).squeeze(1)
-                other = logits.scatter(1, t.view(-1, 1), float("-inf")).amax(1)
+                behind = margin_over(logits, t)  # how far t is below the top other class
                 tv = flow_loss(flow)
                 with torch.no_grad():  # every iterate may be the best
-                    ok = (target - other > self.confidence) & (tv <= self.eps)
+                    ok = (-behind > self.confidence) & (tv <= self.eps)
                     better = ok & (tv < best_tv)
                     best[better] = x_adv[better].detach()
                     best_tv[better] = tv[better]
                     found |= ok
                 if step == self.steps:
                     break
-                l_adv = (other - target + self.confidence).clamp_min(0)  # Eq. 5, k = -kappa
+                l_adv = (behind + self.confidence).clamp_min(0)  # Eq. 5, k = -kappa
                 loss = (l_adv + tau * (tv - self.eps).clamp_min(0)).sum()  # Eq. 7 with Eq. 14
                 (g,) = torch.autograd.grad(loss, flow)
                 with torch.no_grad():  # each image its own step of length lr (pixels, l_2)

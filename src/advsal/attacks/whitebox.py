@@ -41,18 +41,11 @@ class WhiteBox(_Iterative):
             raise ValueError(f"through must be one of {', '.join(THROUGH)}, got {through!r}")
         self.through = through
 
-    def _grad_cls(self, x, y):
-        x = x.detach().requires_grad_(True)
-        (g,) = torch.autograd.grad(self.loss(self.objective.classifier(x), y), x)
-        return g
-
-    def _grad_det(self, x):
-        """The gradient that raises D's loss on "adversarial" (lowers its logit)."""
+    def grad_detector(self, x):
+        """``through: saliency``: the exact gradient (the base's); ``input``: App. C's."""
         obj = self.objective
         if self.through == "saliency":
-            x = x.detach().requires_grad_(True)
-            (g,) = torch.autograd.grad(F.softplus(-obj.detection(x)).sum(), x)
-            return g
+            return super().grad_detector(x)
         if not hasattr(obj.detector, "net_input"):
             raise ValueError(
                 f"through: input needs a detector whose network reads one input tensor "
@@ -65,10 +58,6 @@ class WhiteBox(_Iterative):
         g = g[:, : x.shape[1]]  # JSD: the image channels of [x, s]
         return g.expand_as(x) if g.shape[1] == 1 else g
 
-    def _flagged(self, x):
-        with torch.enable_grad():  # gradient saliency is a gradient even when not attacking it
-            return self.objective.detection(x).detach() > 0
-
     def perturb(self, x, y):
         if self.objective.detector is None:
             raise ValueError("the white-box attack needs the detector it attacks (against:)")
@@ -77,10 +66,10 @@ class WhiteBox(_Iterative):
             with torch.no_grad():
                 todo = self.objective.classifier(x_adv).argmax(1) == y  # f not fooled yet
             if todo.any():
-                step = self.alpha * self._grad_cls(x_adv[todo], y[todo]).sign()
+                step = self.alpha * self.grad_classifier(x_adv[todo], y[todo]).sign()
                 x_adv[todo] = project_linf(x_adv[todo] + step, x[todo], self.eps)
-            todo = self._flagged(x_adv)  # the detector not fooled yet
+            todo = self.objective.flags(x_adv)  # the detector not fooled yet
             if todo.any():
-                step = self.alpha * self._grad_det(x_adv[todo]).sign()
+                step = self.alpha * self.grad_detector(x_adv[todo]).sign()
                 x_adv[todo] = project_linf(x_adv[todo] + step, x[todo], self.eps)
         return x_adv

@@ -87,6 +87,18 @@ class TrainedSaliency(SaliencyMethod):
     def validate(self, x, y, device, batch_size=256) -> dict:
         raise NotImplementedError
 
+    @torch.no_grad()
+    def _add_terms(self, sums: dict, x, y, device, batch_size=256, **loss_kw) -> None:
+        """Add the loss and its terms, times the batch size, over (x, y) to ``sums``; the noise
+        comes from a fresh generator, so every epoch draws the same."""
+        self.net.eval()
+        gen = torch.Generator().manual_seed(0)
+        for i in range(0, len(x), batch_size):
+            xb, yb = x[i : i + batch_size].to(device), y[i : i + batch_size].to(device)
+            loss, terms = self.loss(xb, yb, gen, **loss_kw)
+            for k, v in {"loss": loss.item(), **terms}.items():
+                sums[k] = sums.get(k, 0.0) + v * len(xb)
+
     def fit(self, x, y, x_val, y_val, device="cpu", seed=0, epochs=5, lr=1e-3, batch_size=64, **_):
         torch.manual_seed(seed)
         with torch.no_grad():

@@ -82,16 +82,9 @@ class LatentAttention(TrainedSaliency):
         }
         return (kept - self.beta * corrupted).mean(), terms
 
-    @torch.no_grad()
     def validate(self, x, y, device, batch_size=256) -> dict:
-        self.net.eval()
-        gen = torch.Generator().manual_seed(0)  # the same draws every epoch
         sums: dict = {}
-        for i in range(0, len(x), batch_size):
-            xb, yb = x[i : i + batch_size].to(device), y[i : i + batch_size].to(device)
-            loss, terms = self.loss(xb, yb, gen)
-            for k, v in {"loss": loss.item(), **terms}.items():
-                sums[k] = sums.get(k, 0.0) + v * len(xb)
+        self._add_terms(sums, x, y, device, batch_size)
         return {f"val_{k}": v / len(x) for k, v in sums.items()}
 
     def attribute(self, inputs, target=None, create_graph=False):

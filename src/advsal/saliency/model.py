@@ -142,16 +142,10 @@ class ModelSaliency(TrainedSaliency):
     @torch.no_grad()
     def validate(self, x, y, device, batch_size=256) -> dict:
         """Eq. 2 on the validation split with every fill in turn (fixed draws)."""
-        self.net.eval()
         sums: dict = {}
         fills = FILLS[:3] if self.fill == "mixed" else (self.fill,)
         for fill in fills:
-            gen = torch.Generator().manual_seed(0)
-            for i in range(0, len(x), batch_size):
-                xb, yb = x[i : i + batch_size].to(device), y[i : i + batch_size].to(device)
-                loss, terms = self.loss(xb, yb, gen, fill=fill)
-                for k, v in {"loss": loss.item(), **terms}.items():
-                    sums[k] = sums.get(k, 0.0) + v * len(xb)
+            self._add_terms(sums, x, y, device, batch_size, fill=fill)
         return {f"val_{k}": v / (len(x) * len(fills)) for k, v in sums.items()}
 
     # -- use --------------------------------------------------------------------------------

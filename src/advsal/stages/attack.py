@@ -79,10 +79,10 @@ def make_attack(
 
 def flagged(objective, images, device, batch_size: int = 256) -> torch.Tensor:
     """Whether the attacked detector calls each image adversarial (its logit > 0)."""
-    out = []
-    for i in range(0, len(images), batch_size):
-        with torch.enable_grad():  # the saliency map it reads is a gradient
-            out.append((objective.detection(images[i : i + batch_size].to(device)) > 0).cpu())
+    out = [
+        objective.flags(images[i : i + batch_size].to(device)).cpu()
+        for i in range(0, len(images), batch_size)
+    ]
     return torch.cat(out)
 
 

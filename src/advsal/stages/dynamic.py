@@ -283,13 +283,10 @@ def dynamic_tables(csvs, out_all, out_adaptive, threshold: float = 0.3) -> dict:
     return {"dynamic": frame, "adaptive": adaptive}
 
 
-WHITEBOX_COLUMNS = {
-    "accuracy_adv": "classifier accuracy on the adversarials",
-    "detection_rate": "share of the adversarials the detector flags (the paper's defense accuracy)",
-    "false_alarms": "share of the clean test images the detector flags",
-    "detectability": "detector accuracy on kept adversarials and their clean images",
-    "fools_both": "share of test images whose adversarial fools f and the detector",
-}
+# f's accuracy on the adversarials; the share of adversarials the detector flags (the paper's
+# "defense accuracy"); the share of clean test images it flags; its accuracy on the kept
+# adversarials and their clean images; the share of test images that fool f and the detector
+WHITEBOX_COLUMNS = ("accuracy_adv", "detection_rate", "false_alarms", "detectability", "fools_both")
 
 
 def whitebox_table(csvs, out_csv) -> pd.DataFrame:
