@@ -99,6 +99,7 @@ TINY = {
             "method": "lan",
             "params": {"hidden": 32},
             "training": {"epochs": 1, "lr": 0.003, "batch_size": 50},
+            "train_limit": None,  # masks of every training image, for the mask classifier
         },
     },
     "detectors": {
@@ -113,10 +114,18 @@ TINY = {
             "fit_on": {"fgsm": 0.3, "deepfool": None},
             "combined": True,
         },
+        # Nguyen 2018: f1 vs a LeNet on the LAN mask, one clean fit; paired on fgsm and on
+        # fgsm2 (crafted on net2: the transferred setting)
+        "contrast": {
+            "type": "lan_contrast",
+            "saliency": "lan",
+            "epochs": 3,
+            "paired": {"fgsm": 0.3, "deepfool": None, "fgsm2": 0.3},
+        },
     },
     "detector_training": {"epochs": 6, "lr": 0.001},
     "layer_study": {"layers": {"shallow": "relu1", "deep": "relu3"}, "n_examples": 1},
-    "evaluation": {"paper": ["zhang2018_mnist", "metzen2017", "saliency2020_mnist"]},
+    "evaluation": {"paper": ["zhang2018_mnist", "metzen2017", "saliency2020_mnist", "nguyen2018"]},
     "plots": {"n_examples": 3, "dpi": 60},
     "resources": {"threads": 1, "mem_mb": 1000},
 }
@@ -178,6 +187,7 @@ def test_every_output_exists_with_sane_values(run):
         ("id", net_attacks),
         ("jsd2", {"fgsm2"}),
         ("metzen", {"fgsm2"}),
+        ("contrast", net_attacks),
     ):
         assert set(t1[t1["detector"] == det]["attack"]) == attacks, det
     assert set(t1[t1["detector"].isin(["jsd2", "metzen"])]["classifier"]) == {"net2"}
@@ -186,16 +196,18 @@ def test_every_output_exists_with_sane_values(run):
     assert "threshold_met" in t1.columns
 
     eps_m = read_table(r / "tables/eps_matrix.csv")
-    # jsd, id: fgsm 2x2 + one cell each; jsd2, metzen: one; spd: fgsm fit 0.3 x 2 + deepfool
-    assert len(eps_m) == 2 * (4 + 5) + 2 + 3
+    # jsd, id, contrast: fgsm 2x2 + one cell each; jsd2, metzen: one; spd: fgsm fit 0.3 x 2
+    # + deepfool
+    assert len(eps_m) == 3 * (4 + 5) + 2 + 3
     cross = read_table(r / "tables/cross_attack.csv")
-    assert len(cross[cross["detector"] != "spd"]) == 2 * 6 * 6 + 2
+    assert len(cross[cross["detector"] != "spd"]) == 3 * 6 * 6 + 2
+    assert set(cross[cross["agnostic"]]["detector"]) == {"contrast"}
     assert cross[["accuracy", "tpr", "fpr", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
 
     figures = ["eps_matrix_jsd", "eps_matrix_id", "cross_attack", "detectability"]
     figures += ["examples_grad", "examples_grad2", "classifier_training_net"]
     figures += ["depth_sweep_metzen", "dynamic", "fit_test", "examples_msal", "layer_study"]
-    figures += ["whitebox", "examples_lan"]
+    figures += ["whitebox", "examples_lan", "paired_contrast"]
     for fig in figures:
         assert (r / f"figures/{fig}.png").stat().st_size > 1000
     assert not (r / "figures/eps_matrix_jsd2.png").exists()  # one budget: no matrix to draw
@@ -330,6 +342,35 @@ def test_rerun_is_a_noop_and_plot_change_reruns_only_figures(run):
     jobs = set(job_stats(dry.stdout + dry.stderr))
     jobs.discard("all")
     assert jobs and all(j.startswith("figure_") for j in jobs), dry.stdout
+
+
+@pytest.mark.slow
+def test_contrastive_detection_one_clean_fit_and_paired_tables(run):
+    """Nguyen 2018 Tables 1-4: one fit on clean masks scored on every attack, and pair by pair
+    on its `paired` attacks, direct and transferred."""
+    _, r = run
+    assert [p.parent.name for p in r.glob("detectors/contrast/*/*/model.pt")] == ["none"]
+    assert (r / "detectors/contrast/clean/none/model.pt").exists()
+    hist = pd.read_csv(r / "detectors/contrast/clean/none/history.csv")
+    # f2 per epoch (whether it learns: tests/test_contrast.py; the tiny LAN's masks are poor)
+    assert len(hist) == 3 and hist["val_acc"].between(0, 1).all()
+    cells = read_table(r / "eval/contrast.csv")
+    assert set(cells["attack_fit"]) == {"clean"} and len(cells) == 7  # every (attack, eps) of net
+    paired = read_table(r / "tables/paired_contrast.csv")
+    assert len(paired) == 3 * 2  # attack x subset
+    setting = dict(zip(paired["attack"], paired["setting"], strict=False))
+    assert setting == {"fgsm": "direct", "deepfool": "direct", "fgsm2": "transferred"}
+    assert set(paired[paired["attack"] == "fgsm2"]["crafted_on"]) == {"net2"}
+    every, filtered = paired[paired["subset"] == "all"], paired[paired["subset"] == "filtered"]
+    assert (every["n_pairs"] > 0).all() and (every["n_pairs"] <= 100).all()
+    assert (filtered["n_pairs"].values <= every["n_pairs"].values).all()
+    cols = ["mask_keeps_class", "recovery", "tp", "tn", "f1_clean", "f2_clean"]
+    assert every[cols].apply(lambda c: c.between(0, 1)).all().all()
+    # filtered pairs: f2 labels the clean mask correctly and f1 the clean image, so no false
+    # alarm is possible
+    assert (filtered.dropna(subset=["tn"])["tn"] == 1.0).all()
+    md = (r / "paper_comparison.md").read_text()
+    assert "(`nguyen2018`)" in md and "| Table 3 | fgsm | " in md and "tn" in md
 
 
 @pytest.mark.slow

@@ -108,13 +108,18 @@ def two_layer_weights(model: nn.Sequential, in_shape) -> tuple[torch.Tensor, ...
 
 def pair_matrix(w: torch.Tensor, v: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
     """P of z^T P z = v^T diag((1 + s') / 2) W diag(e) t over z = (1, s', t); differentiable in
-    W, v and e (certified training reads it through :func:`dual_bound`)."""
-    m_ = v.view(-1, 1) * w * e.view(1, -1)  # diag(v) W diag(e)
-    m, n = m_.shape
-    top = torch.cat([m_.new_zeros(1, 1 + m), m_.sum(0, keepdim=True) / 4.0], 1)
-    mid = torch.cat([m_.new_zeros(m, 1 + m), m_ / 4.0], 1)
-    low = torch.cat([top[:, 1 + m :].T, m_.T / 4.0, m_.new_zeros(n, n)], 1)
-    return torch.cat([top, mid, low], 0)
+    W, v and e (certified training reads it through :func:`dual_bound`). Batched: v (..., m)
+    and e (..., n) broadcast over leading dimensions, W is (m, n)."""
+    m_ = v.unsqueeze(-1) * w * e.unsqueeze(-2)  # diag(v) W diag(e)
+    *lead, m, n = m_.shape
+    zeros = m_.new_zeros
+
+    top = torch.cat([zeros(*lead, 1, 1 + m), m_.sum(-2, keepdim=True) / 4.0], -1)
+    mid = torch.cat([zeros(*lead, m, 1 + m), m_ / 4.0], -1)
+    low = torch.cat(
+        [top[..., 1 + m :].transpose(-1, -2), m_.transpose(-1, -2) / 4.0, zeros(*lead, n, n)], -1
+    )
+    return torch.cat([top, mid, low], -2)
 
 
 def dual_bound(p: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:

@@ -20,9 +20,9 @@ import jsonschema
 import yaml
 
 from advsal.errors import ConfigError
-from advsal.tokens import COMBINED, NO_EPS
+from advsal.tokens import CLEAN, COMBINED, NO_EPS
 
-__all__ = ["COMBINED", "NO_EPS", "ConfigError", "resolve", "validate"]
+__all__ = ["CLEAN", "COMBINED", "NO_EPS", "ConfigError", "resolve", "validate"]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -203,13 +203,23 @@ def _complete_fits(config: dict) -> None:
     """Each detector's ``fit``: the (attack, eps token) pairs it is fitted to, from ``fit_on``
     (attack -> a budget, a list of budgets, or null for all of them; default: every static
     attack of its classifier, each budget)."""
+    from advsal.detectors import DETECTORS
+
     grid = attack_grid(config)
-    if COMBINED in config["attacks"]:
-        _fail(f"attacks.{COMBINED}", f"{COMBINED!r} is reserved for the combined detector")
+    for token, what in ((COMBINED, "the combined detector"), (CLEAN, "attack-agnostic fits")):
+        if token in config["attacks"]:
+            _fail(f"attacks.{token}", f"{token!r} is reserved for {what}")
     for name, spec in config["detectors"].items():
         key = f"detectors.{name}.fit_on"
         clf = spec["classifier"]
         ours = [(a, e) for a, e in grid if config["attacks"][a]["classifier"] == clf]
+        _check_paired(config, name, spec, grid)
+        if DETECTORS.get(spec["type"]).attack_agnostic:
+            for k in ("fit_on", "combined"):
+                if spec.get(k):
+                    _fail(f"detectors.{name}.{k}", f"{spec['type']!r} is fitted on clean data only")
+            spec["fit"] = [[CLEAN, NO_EPS]]  # one fit, scored on every attack of its classifier
+            continue
         if "fit_on" not in spec:
             spec["fit"] = [list(p) for p in ours]
             if spec.get("combined") and not ours:
@@ -234,11 +244,32 @@ def _complete_fits(config: dict) -> None:
         spec["fit"] = sorted(fit, key=order.index)  # in the attacks' order, as the default
 
 
+def _check_paired(config: dict, name: str, spec: dict, grid) -> None:
+    """``paired``: attack -> budget (null: eps-less), the attacks a contrastive detector is
+    scored on pair by pair (Nguyen 2018 Tables 1-4); an attack on another classifier is the
+    transferred setting."""
+    from advsal.detectors import DETECTORS
+
+    if not spec.get("paired"):
+        return
+    key = f"detectors.{name}.paired"
+    if not hasattr(DETECTORS.get(spec["type"]), "mask_logits"):
+        _fail(key, f"{spec['type']!r} has no mask classifier to contrast with")
+    for attack, budget in spec["paired"].items():
+        if attack not in config["attacks"] or "against" in config["attacks"][attack]:
+            _fail(f"{key}.{attack}", f"{attack!r} is not an attack without 'against'")
+        token = eps_token(budget)
+        if (attack, token) not in grid:
+            _fail(f"{key}.{attack}", f"{attack!r} has no budget {token}")
+
+
 def detector_settings(config: dict, name: str) -> dict:
     """What a detector's training reads: its settings without the list of what it is fitted
     to (adding an attack to ``fit_on`` re-runs no fitted detector)."""
     return {
-        k: v for k, v in config["detectors"][name].items() if k not in ("fit_on", "fit", "combined")
+        k: v
+        for k, v in config["detectors"][name].items()
+        if k not in ("fit_on", "fit", "combined", "paired")
     }
 
 
@@ -275,7 +306,11 @@ def _complete_dynamic(config: dict, name: str, spec: dict) -> None:
 
     key = f"attacks.{name}"
     clf = spec["classifier"]
-    ours = [d for d, v in config["detectors"].items() if v["classifier"] == clf]
+    ours = [
+        d
+        for d, v in config["detectors"].items()
+        if v["classifier"] == clf and v["fit"] != [[CLEAN, NO_EPS]]
+    ]
     against = spec.setdefault("against", ours)
     if isinstance(against, str):
         against = spec["against"] = [against]
@@ -306,6 +341,8 @@ def _complete_against(config: dict, name: str, spec: dict) -> None:
         _fail(f"{key}.against", f"no detector named {det!r}")
     if config["detectors"][det]["classifier"] != spec["classifier"]:
         _fail(f"{key}.against", f"detector {det!r} guards another classifier than this attack's")
+    if config["detectors"][det]["fit"] == [[CLEAN, NO_EPS]]:
+        _fail(f"{key}.against", f"detector {det!r} is attack-agnostic (no fit to attack against)")
     plain = [
         a
         for a, s in config["attacks"].items()

@@ -79,6 +79,32 @@ def cifar_net(in_shape, n_out: int = 10, dropout: float = 0.6) -> nn.Sequential:
     return _with_head(body, in_shape, n_out, dropout, hidden=(128,))
 
 
+@ARCHS.register("vgg_like")
+def vgg_like(
+    in_shape, n_out: int = 10, dropout: float = 0.5, widths=(16, 32, 64), hidden: int = 128
+) -> nn.Sequential:
+    """Nguyen 2018 Sec. 3.3's second classifier ("VGG-like", a modified VGG): VGG's blocks of
+    two 3x3 convolutions and a max-pool per width, then one dense layer (the transferred
+    setting's adversarials are crafted on it)."""
+    body = _conv_pairs(in_shape, tuple(widths))
+    return _with_head(body, in_shape, n_out, dropout, hidden=(hidden,))
+
+
+@ARCHS.register("lenet")
+def lenet(in_shape, n_out: int = 10, dropout: float = 0.0) -> nn.Sequential:
+    """LeNet-5 (LeCun et al. 1998): 6 5x5 convolutions (padded), pool, 16 5x5, pool, dense 120,
+    dense 84, dense n_out. Nguyen 2018's mask classifier f2 (Sec. 3.3)."""
+    body = OrderedDict(
+        conv1=nn.Conv2d(in_shape[0], 6, 5, padding=2),
+        relu1=nn.ReLU(),
+        pool1=nn.MaxPool2d(2),
+        conv2=nn.Conv2d(6, 16, 5),
+        relu2=nn.ReLU(),
+        pool2=nn.MaxPool2d(2),
+    )
+    return _with_head(body, in_shape, n_out, dropout, hidden=(120, 84))
+
+
 @ARCHS.register("assira_net")
 def assira_net(in_shape, n_out: int = 2, dropout: float = 0.6, width: int = 64) -> nn.Sequential:
     """ASSIRA's net (model_based_saliency2020 App. A, 112x112 cats vs dogs): 2x64, pool,

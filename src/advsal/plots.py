@@ -104,7 +104,8 @@ def cross_attack_figure(csv, out, opts: dict, value: str = "accuracy") -> None:
     _style(opts)
     frame = read_table(csv)
     dets = list(dict.fromkeys(frame["detector"]))
-    sizes = [frame[frame["detector"] == d]["attack_fit"].nunique() for d in dets]
+    subs = [_one_fit_if_agnostic(frame[frame["detector"] == d]) for d in dets]
+    sizes = [sub["attack_fit"].nunique() for sub in subs]
     # one row, each panel as wide as its attack count, so every cell has the same size
     fig, axes = plt.subplots(
         1,
@@ -119,8 +120,7 @@ def cross_attack_figure(csv, out, opts: dict, value: str = "accuracy") -> None:
         **dict(zip(frame["attack_fit"], frame["rule_met_fit"], strict=True)),
         **dict(zip(frame["attack_test"], frame["rule_met_test"], strict=True)),
     }
-    for ax, det in zip(axes, dets, strict=True):
-        sub = frame[frame["detector"] == det]
+    for ax, det, sub in zip(axes, dets, subs, strict=True):
         mat = sub.pivot_table(
             index="attack_test", columns="attack_fit", values=value, aggfunc="mean"
         )
@@ -140,6 +140,16 @@ def cross_attack_figure(csv, out, opts: dict, value: str = "accuracy") -> None:
         title += "\n* the eps grid never brought f's accuracy below the threshold"
     fig.suptitle(title)
     _save(fig, out, opts)
+
+
+AGNOSTIC_FIT = "clean only\n(attack-agnostic)"
+
+
+def _one_fit_if_agnostic(sub):
+    """An attack-agnostic detector's cells repeat one fit under every attack: show it once."""
+    if "agnostic" not in sub or not sub["agnostic"].any():
+        return sub
+    return sub[sub["attack_fit"] == sub["attack_fit"].iloc[0]].assign(attack_fit=AGNOSTIC_FIT)
 
 
 def _show_image(ax, img) -> None:
@@ -348,6 +358,46 @@ def whitebox_figure(csv, out, opts: dict) -> None:
     for ax in axes[: len(metrics)]:
         ax.legend(fontsize=7, loc="upper right")
     fig.suptitle("White-box attacks: before vs after adversarial training (bars: mean, lines: std)")
+    _save(fig, out, opts)
+
+
+def paired_figure(csv, out, opts: dict) -> None:
+    """Nguyen 2018 Tables 1-4 as bars: per setting (direct, transferred) and attack, the share
+    of adversarial masks that keep their class, TP and TN on all pairs, and TP / TN on the
+    filtered pairs (clean mask classified correctly); n pairs under each group."""
+    _style(opts)
+    frame = read_table(csv)
+    settings = list(dict.fromkeys(frame["setting"]))
+    bars = [
+        ("all", "mask_keeps_class", "mask keeps its class", "tab:gray", None),
+        ("all", "tp", "TP (adversarial flagged)", "tab:red", None),
+        ("all", "tn", "TN (clean passed)", "tab:blue", None),
+        ("filtered", "tp", "TP, filtered", "tab:red", "//"),
+        ("filtered", "tn", "TN, filtered", "tab:blue", "//"),
+    ]
+    fig, axes = _grid(len(settings), 5.0, 3.4, max_cols=2)
+    width = 0.8 / len(bars)
+    for ax, setting in zip(axes, settings, strict=False):
+        sub = frame[frame["setting"] == setting]
+        attacks = list(dict.fromkeys(sub["attack"]))
+        for k, (subset, col, label, colour, hatch) in enumerate(bars):
+            v = sub[sub["subset"] == subset].set_index("attack").reindex(attacks)
+            xs = [i + (k - (len(bars) - 1) / 2) * width for i in range(len(attacks))]
+            ax.bar(xs, v[col], width=width, color=colour, hatch=hatch, label=label)
+        n = sub.pivot_table(index="attack", columns="subset", values="n_pairs").reindex(attacks)
+        ticks = [
+            f"{a}\n{int(n.loc[a, 'all'])} / {int(n.loc[a, 'filtered'])} pairs" for a in attacks
+        ]
+        ax.set_xticks(range(len(attacks)), ticks, fontsize=7)
+        ax.set_ylim(0.0, 1.05)
+        ax.set_title(f"{setting} (crafted on {', '.join(dict.fromkeys(sub['crafted_on']))})")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(bars), fontsize=7)
+    row = frame.iloc[0]
+    fig.suptitle(
+        f"Contrastive detection, paired (f1 {row['f1_clean']:.2f}, f2 on clean masks "
+        f"{row['f2_clean']:.2f} on test)"
+    )
     _save(fig, out, opts)
 
 

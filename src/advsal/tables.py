@@ -12,7 +12,7 @@ import pandas as pd
 
 from advsal import io
 from advsal.metrics import choose_eps
-from advsal.tokens import COMBINED, NO_EPS
+from advsal.tokens import CLEAN, COMBINED, NO_EPS
 
 EPS_COLUMNS = {"eps": str, "eps_fit": str, "eps_test": str}
 
@@ -32,7 +32,7 @@ def build_tables(eval_csvs, attack_summary_csv, evaluation: dict, fits=None, exp
     name their ``fit_on`` (``explicit``) make the fit x test table (model_based_saliency2020
     Fig. 2)."""
     fits = fits or {}
-    cells = pd.concat([read_table(p) for p in eval_csvs], ignore_index=True)
+    cells = _spread_agnostic(pd.concat([read_table(p) for p in eval_csvs], ignore_index=True))
     combined = cells[cells["attack_fit"] == COMBINED]
     cells = cells[cells["attack_fit"] != COMBINED]
     summary = read_table(attack_summary_csv)
@@ -68,6 +68,7 @@ def build_tables(eval_csvs, attack_summary_csv, evaluation: dict, fits=None, exp
             "d_adv": diag["tpr"].values,
             "d_accuracy": diag["accuracy"].values,
             "d_auc": diag["auc"].values,
+            "agnostic": diag["agnostic"].values,
         }
     )
     at_chosen = test.loc[list(chosen.items())].reset_index()
@@ -120,6 +121,18 @@ def build_tables(eval_csvs, attack_summary_csv, evaluation: dict, fits=None, exp
         .drop(columns="eps_test")
         .reset_index(drop=True),
     }
+
+
+def _spread_agnostic(cells: pd.DataFrame) -> pd.DataFrame:
+    """An attack-agnostic detector's one fit (attack_fit ``clean``) stands for a fit to every
+    attack it is tested on: its cells are repeated under each, marked ``agnostic``."""
+    agnostic = cells["attack_fit"] == CLEAN
+    cells = cells.assign(agnostic=False)
+    parts = [cells[~agnostic]]
+    for _, sub in cells[agnostic].groupby("detector", sort=False):
+        for a, e in dict.fromkeys(zip(sub["attack_test"], sub["eps_test"], strict=True)):
+            parts.append(sub.assign(attack_fit=a, eps_fit=e, agnostic=True))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _pairs(frame: pd.DataFrame, side: str) -> pd.Series:

@@ -5,6 +5,7 @@ import re
 import sys
 
 from advsal.config import (
+    CLEAN,
     COMBINED,
     ConfigError,
     against_fit,
@@ -12,6 +13,7 @@ from advsal.config import (
     attack_settings,
     detector_settings,
     dynamic_grid,
+    eps_token,
     resolve,
     run_name,
 )
@@ -64,7 +66,7 @@ def _one_of(names):
 
 wildcard_constraints:
     classifier=_one_of(CLASSIFIERS),
-    attack=_one_of(ATTACKS + [COMBINED]),
+    attack=_one_of(ATTACKS + [COMBINED, CLEAN]),
     saliency=_one_of(SALIENCIES),
     detector=_one_of(DETECTORS_),
     split="train|val|test",
@@ -167,6 +169,11 @@ def explicit_fits():
     return [d for d in DETECTORS_ if "fit_on" in config["detectors"][d]]
 
 
+def paired_detectors():
+    """Contrastive detectors scored pair by pair (Nguyen 2018 Tables 1-4)."""
+    return [d for d in DETECTORS_ if config["detectors"][d].get("paired")]
+
+
 def shift_saliencies():
     """Saliency instances whose classifier is attacked (Table 1 of the 2020 paper)."""
     return [s for s in SALIENCIES if grid_of(clf_of("saliency", s))]
@@ -188,6 +195,8 @@ def final_targets():
         *[figure(f"depth_sweep_{d}") for d in depth_detectors()],
         *([f"{R}/tables/adaptive.csv", figure("dynamic")] if DYNAMIC else []),
         *([f"{R}/tables/whitebox.csv", figure("whitebox")] if WHITEBOX else []),
+        *[f"{R}/tables/paired_{d}.csv" for d in paired_detectors()],
+        *[figure(f"paired_{d}") for d in paired_detectors()],
         *([f"{R}/tables/layer_study.csv", figure("layer_study")] if config["layer_study"] else []),
         f"{R}/paper_comparison.md",
         f"{R}/paper_comparison.csv",

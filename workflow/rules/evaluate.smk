@@ -24,6 +24,34 @@ rule evaluate_detector:
         "../scripts/evaluate_detector.py"
 
 
+# Nguyen 2018 Tables 1-4: a contrastive detector (lan_contrast) on each attack of its `paired`
+# list, clean image and its own successful adversarial side by side; an attack on another
+# classifier is the transferred setting.
+rule paired_table:
+    input:
+        unpack(paired_inputs),
+    output:
+        in_report(f"{R}/tables/paired_{{detector}}.csv", "paired", "Tables"),
+    params:
+        crafted_on=lambda wc: {a: clf_of("attacks", a) for a in config["detectors"][wc.detector]["paired"]},
+        types=lambda wc: {a: config["attacks"][a]["type"] for a in config["detectors"][wc.detector]["paired"]},
+        own_classifier=lambda wc: clf_of("detectors", wc.detector),
+        runtime=RUNTIME,
+        code=code("paired_table"),
+    log:
+        f"{R}/logs/eval/paired_{{detector}}.log",
+    benchmark:
+        f"{R}/benchmarks/eval/paired_{{detector}}.tsv"
+    threads: RES["threads"]
+    resources:
+        gpu=1,
+        mem_mb=RES["mem_mb"],
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/paired_table.py"
+
+
 rule tables:
     input:
         cells=expand(f"{R}/eval/{{detector}}.csv", detector=DETECTORS_),

@@ -131,6 +131,22 @@ rule figure_whitebox:
         "../scripts/figure_whitebox.py"
 
 
+rule figure_paired:
+    input:
+        f"{R}/tables/paired_{{detector}}.csv",
+    output:
+        in_report(figure("paired_{detector}"), "paired_figure", "Figures"),
+    params:
+        plots=PLOTS,
+        code=code("figure_paired"),
+    log:
+        f"{R}/logs/figures/paired_{{detector}}.log",
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/figure_paired.py"
+
+
 # model_based_saliency2020 Fig. 2: detectors that name their fit_on, fitted x tested.
 rule figure_fit_test:
     input:

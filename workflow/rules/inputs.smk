@@ -50,7 +50,7 @@ def detector_inputs(wc):
     spec = config["detectors"][wc.detector]
     cls = detector_class(wc.detector)
     out = {"data": rules.data.output[0]}
-    sources = fits_of(wc.detector) if wc.attack == COMBINED else [(wc.attack, wc.eps)]
+    sources = {COMBINED: fits_of(wc.detector), CLEAN: []}.get(wc.attack, [(wc.attack, wc.eps)])
     for a, e in sources:
         out.update({f"adv_{s}|{a}|{e}": adv_path(a, e, s) for s in ("train", "val")})
         if cls.needs_saliency:
@@ -78,6 +78,23 @@ def evaluate_inputs(wc):
         out[f"adv|{a}|{e}"] = adv_path(a, e, "test")
         if cls.needs_saliency:
             out[f"sal|{a}|{e}"] = saliency_path(spec["saliency"], a, e)
+    return out
+
+
+def paired_inputs(wc):
+    """f1, the detector's one fit, its clean maps and, per paired attack, the test adversarials
+    and their maps (named adv|<attack>|<eps>, sal|...)."""
+    spec = config["detectors"][wc.detector]
+    out = {
+        "data": rules.data.output[0],
+        "classifier": classifier_path(spec["classifier"]),
+        "model": detector_path(wc.detector, *fits_of(wc.detector)[0]),
+        "sal_clean": saliency_path(spec["saliency"]),
+    }
+    for a, budget in spec["paired"].items():
+        e = eps_token(budget)
+        out[f"adv|{a}|{e}"] = adv_path(a, e, "test")
+        out[f"sal|{a}|{e}"] = saliency_path(spec["saliency"], a, e)
     return out
 
 
@@ -154,6 +171,8 @@ def paper_inputs(wc):
         out["adaptive"] = rules.dynamic_tables.output.adaptive
     if WHITEBOX:
         out["whitebox"] = rules.whitebox_table.output[0]
+    if paired_detectors():
+        out["paired"] = [f"{R}/tables/paired_{d}.csv" for d in paired_detectors()]
     if depth_detectors():
         out["depth_sweep"] = [f"{R}/tables/depth_sweep_{d}.csv" for d in depth_detectors()]
     return out

@@ -32,7 +32,9 @@ rule saliency_clean:
         f"{R}/saliency/{{saliency}}/clean.pt",
     params:
         settings=lambda wc: config["saliency"][wc.saliency],
-        train_limit=config["attack_options"]["train_limit"],
+        train_limit=lambda wc: config["saliency"][wc.saliency].get(
+            "train_limit", config["attack_options"]["train_limit"]
+        ),
         runtime=RUNTIME,
         code=code("saliency"),
     log:

@@ -14,7 +14,7 @@ with log_to(snakemake.log[0]):
         wc.attack,
         wc.eps,
         inp.data,
-        {"train": named["adv_train"], "val": named["adv_val"]},
+        {k: named.get(f"adv_{k}", {}) for k in ("train", "val")},
         snakemake.output.model,
         snakemake.output.history,
         classifier=inp.get("classifier"),

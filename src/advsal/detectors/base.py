@@ -3,7 +3,8 @@
 Each detector kind is a small ``nn.Module`` subclass registered by name. It says whether it reads
 a saliency map and builds its network from the image shape. Kinds that read the frozen
 classifier's features at a named layer (Metzen et al.) receive ``classifier=`` and use
-:func:`advsal.models.features_at`; the training and evaluation code is the same for all kinds.
+:func:`advsal.models.features_at`; the training and evaluation code is the same for all kinds,
+but for attack-agnostic kinds, which train on clean data alone (``fit_clean``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class Detector(nn.Module):
     needs_saliency: bool = False
     needs_classifier: bool = False
     attaches: bool = False  # reads f's features at an attachment point AD(i)
+    # fitted on clean data alone (``fit_clean``), so one fit serves every attack
+    attack_agnostic: bool = False
     title: str = ""
 
     def __init__(self, in_shape, **params):
@@ -32,6 +35,10 @@ class Detector(nn.Module):
         """Set input statistics from the training data (a no-op unless a kind needs them)."""
 
     def forward(self, x: torch.Tensor, s: torch.Tensor | None = None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def fit_clean(self, s, y, s_val, y_val, **kw) -> list[dict]:
+        """An attack-agnostic kind's training on the clean split's maps and labels."""
         raise NotImplementedError
 
 

@@ -53,6 +53,11 @@ def train_detector(
     splits = load_splits(data)
     kw = {"classifier": load_classifier(classifier, dev)} if cls.needs_classifier else {}
     sc = load_saliency(sal_clean) if cls.needs_saliency else None
+    det = cls(tuple(splits.x["train"].shape[1:]), **settings["params"], **kw)
+    training = {k: settings[k] for k in ("epochs", "lr", "batch_size", "betas")}
+    if cls.attack_agnostic:
+        history = _fit_clean(det, splits, sc, training, device=dev, seed=seed)
+        return _save(det, name, settings, attack, eps, history, out_model, out_history)
     sa = {k: load_saliency(v) for k, v in (sal_adv or {}).items()} if cls.needs_saliency else None
     sets = {}
     for split in ("train", "val"):
@@ -67,22 +72,24 @@ def train_detector(
             _inputs(cls, torch.cat([x, xa]), s),
             torch.cat([torch.zeros(len(x)), torch.ones(len(xa))]),
         )
-    det = cls(tuple(splits.x["train"].shape[1:]), **settings["params"], **kw)
     (tr_in, tr_y), (va_in, va_y) = sets["train"], sets["val"]
     det.fit_normalizer(tr_in[0], tr_in[1] if cls.needs_saliency else None)
-    history = fit_detector(
-        det,
-        tr_in,
-        tr_y,
-        va_in,
-        va_y,
-        epochs=settings["epochs"],
-        lr=settings["lr"],
-        batch_size=settings["batch_size"],
-        betas=settings["betas"],
-        device=dev,
-        seed=seed,
-    )
+    history = fit_detector(det, tr_in, tr_y, va_in, va_y, **training, device=dev, seed=seed)
+    return _save(det, name, settings, attack, eps, history, out_model, out_history)
+
+
+def _fit_clean(det, splits, maps, training, **kw) -> list[dict]:
+    """An attack-agnostic detector: trained on the clean maps of every training image that has
+    one (the saliency instance's ``train_limit``) with the images' labels, selected on val."""
+    if maps is None:
+        raise ValueError("an attack-agnostic detector trains on clean saliency maps")
+    (s, y), (s_val, y_val) = [
+        (maps[k], split_xy(splits, k)[1][: len(maps[k])]) for k in ("train", "val")
+    ]
+    return det.fit_clean(s, y, s_val, y_val, **training, **kw)
+
+
+def _save(det, name, settings, attack, eps, history, out_model, out_history) -> list[dict]:
     save_detector(out_model, settings["type"], det, extra={"name": name})
     io.write_csv(out_history, pd.DataFrame(history))
     best = max(h["val_acc"] for h in history)

@@ -1,0 +1,24 @@
+"""Rule paired_table: Nguyen 2018 Tables 1-4 for one contrastive detector. Inputs are named
+``adv|attack|eps`` and ``sal|attack|eps``."""
+
+from advsal.runtime import log_to
+from advsal.stages.common import grouped_inputs
+from advsal.stages.paired import paired_table
+
+inp, p = snakemake.input, snakemake.params
+named = grouped_inputs(inp.items())
+with log_to(snakemake.log[0]):
+    paired_table(
+        snakemake.wildcards.detector,
+        inp.data,
+        inp.model,
+        {k: (adv, named["sal"][k]) for k, adv in named["adv"].items()},
+        snakemake.output[0],
+        classifier=inp.classifier,
+        sal_clean=inp.sal_clean,
+        crafted_on=p.crafted_on,
+        types=p.types,
+        own_classifier=p.own_classifier,
+        **p.runtime,
+        threads=snakemake.threads,
+    )
