@@ -119,3 +119,16 @@ def test_the_dual_bound_is_above_the_sdp_and_trains_down():
     w.requires_grad_(True)
     dual_bound(pair_matrix(w, v, e)).backward()
     assert w.grad is not None and w.grad.abs().sum() > 0
+
+
+def test_pair_matrix_batches_over_leading_dimensions():
+    """Certified training builds P for every (image, class) at once: the same matrices as one
+    by one."""
+    torch.manual_seed(3)
+    w, v, e = torch.randn(4, 6), torch.randn(5, 3, 4), torch.rand(5, 1, 6)
+    batched = pair_matrix(w, v, e)
+    assert batched.shape == (5, 3, 11, 11)
+    for i in range(5):
+        for j in range(3):
+            torch.testing.assert_close(batched[i, j], pair_matrix(w, v[i, j], e[i, 0]))
+    torch.testing.assert_close(batched, batched.transpose(-1, -2))
