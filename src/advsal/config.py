@@ -203,8 +203,6 @@ def _complete_fits(config: dict) -> None:
     """Each detector's ``fit``: the (attack, eps token) pairs it is fitted to, from ``fit_on``
     (attack -> a budget, a list of budgets, or null for all of them; default: every static
     attack of its classifier, each budget)."""
-    from advsal.detectors import DETECTORS
-
     grid = attack_grid(config)
     for token, what in ((COMBINED, "the combined detector"), (CLEAN, "attack-agnostic fits")):
         if token in config["attacks"]:
@@ -214,7 +212,7 @@ def _complete_fits(config: dict) -> None:
         clf = spec["classifier"]
         ours = [(a, e) for a, e in grid if config["attacks"][a]["classifier"] == clf]
         _check_paired(config, name, spec, grid)
-        if DETECTORS.get(spec["type"]).attack_agnostic:
+        if _agnostic(spec):
             for k in ("fit_on", "combined"):
                 if spec.get(k):
                     _fail(f"detectors.{name}.{k}", f"{spec['type']!r} is fitted on clean data only")
@@ -244,6 +242,13 @@ def _complete_fits(config: dict) -> None:
         spec["fit"] = sorted(fit, key=order.index)  # in the attacks' order, as the default
 
 
+def _agnostic(spec: dict) -> bool:
+    """Whether a detector instance's kind trains on clean data alone (its one fit: clean)."""
+    from advsal.detectors import DETECTORS
+
+    return DETECTORS.get(spec["type"]).attack_agnostic
+
+
 def _check_paired(config: dict, name: str, spec: dict, grid) -> None:
     """``paired``: attack -> budget (null: eps-less), the attacks a contrastive detector is
     scored on pair by pair (Nguyen 2018 Tables 1-4); an attack on another classifier is the
@@ -253,7 +258,7 @@ def _check_paired(config: dict, name: str, spec: dict, grid) -> None:
     if not spec.get("paired"):
         return
     key = f"detectors.{name}.paired"
-    if not hasattr(DETECTORS.get(spec["type"]), "mask_logits"):
+    if not hasattr(DETECTORS.get(spec["type"]), "score"):
         _fail(key, f"{spec['type']!r} has no mask classifier to contrast with")
     for attack, budget in spec["paired"].items():
         if attack not in config["attacks"] or "against" in config["attacks"][attack]:
@@ -307,9 +312,7 @@ def _complete_dynamic(config: dict, name: str, spec: dict) -> None:
     key = f"attacks.{name}"
     clf = spec["classifier"]
     ours = [
-        d
-        for d, v in config["detectors"].items()
-        if v["classifier"] == clf and v["fit"] != [[CLEAN, NO_EPS]]
+        d for d, v in config["detectors"].items() if v["classifier"] == clf and not _agnostic(v)
     ]
     against = spec.setdefault("against", ours)
     if isinstance(against, str):
@@ -341,7 +344,7 @@ def _complete_against(config: dict, name: str, spec: dict) -> None:
         _fail(f"{key}.against", f"no detector named {det!r}")
     if config["detectors"][det]["classifier"] != spec["classifier"]:
         _fail(f"{key}.against", f"detector {det!r} guards another classifier than this attack's")
-    if config["detectors"][det]["fit"] == [[CLEAN, NO_EPS]]:
+    if _agnostic(config["detectors"][det]):
         _fail(f"{key}.against", f"detector {det!r} is attack-agnostic (no fit to attack against)")
     plain = [
         a

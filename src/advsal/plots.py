@@ -377,7 +377,7 @@ def paired_figure(csv, out, opts: dict) -> None:
     ]
     fig, axes = _grid(len(settings), 5.0, 3.4, max_cols=2)
     width = 0.8 / len(bars)
-    for ax, setting in zip(axes, settings, strict=False):
+    for ax, setting in zip(axes, settings, strict=True):
         sub = frame[frame["setting"] == setting]
         attacks = list(dict.fromkeys(sub["attack"]))
         for k, (subset, col, label, colour, hatch) in enumerate(bars):

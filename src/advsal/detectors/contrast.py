@@ -37,13 +37,18 @@ class ContrastDetector(Detector):
         """f2's logits on the masks."""
         return self.mask_net(s)
 
+    @staticmethod
+    def score(z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
+        """The detector's output from f1's logits on the images and f2's on their masks."""
+        y1 = z1.argmax(1, keepdim=True)
+        lp = F.log_softmax(z2, 1)
+        own = lp.gather(1, y1).squeeze(1)
+        return lp.scatter(1, y1, float("-inf")).amax(1) - own
+
     def forward(self, x, s=None):
         if s is None:
             raise ValueError("the contrastive detector needs the attention mask")
-        y1 = self.classifier(x).argmax(1, keepdim=True)
-        lp = F.log_softmax(self.mask_logits(s), 1)
-        own = lp.gather(1, y1).squeeze(1)
-        return lp.scatter(1, y1, float("-inf")).amax(1) - own
+        return self.score(self.classifier(x), self.mask_logits(s))
 
     def fit_clean(self, s, y, s_val, y_val, **kw) -> list[dict]:
         """Train f2 on clean masks with the images' labels (f1 stays frozen)."""

@@ -26,10 +26,10 @@ SUBSETS = ("all", "filtered")
 
 
 def _labels(det, clf, x, s, dev):
-    """f1's label, f2's label of the mask and the detector's score, per image."""
-    y1 = predict(clf, [x], device=dev).argmax(1)
-    y2 = predict(det.mask_net, [s], device=dev).argmax(1)
-    return y1, y2, predict(det, [x, s], device=dev)
+    """f1's label, f2's label of the mask and the detector's score (from the same logits), per
+    image."""
+    z1, z2 = predict(clf, [x], device=dev), predict(det.mask_net, [s], device=dev)
+    return z1.argmax(1), z2.argmax(1), det.score(z1, z2)
 
 
 def pair_rows(y, clean, adv) -> list[dict]:
@@ -78,7 +78,7 @@ def paired_table(
     dev = setup(seed, device, threads, "paired", name)
     clf = load_classifier(classifier, dev).eval()
     det = load_detector(model, classifier=clf, device=dev)
-    if not hasattr(det, "mask_logits"):
+    if not hasattr(det, "score"):
         raise ValueError(f"detector {name!r} has no mask classifier: no paired table")
     x, y = split_xy(load_splits(data), "test")
     clean = _labels(det, clf, x, load_saliency(sal_clean)["test"], dev)
