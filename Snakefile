@@ -1,6 +1,7 @@
 # advsal: detect adversarial examples with saliency, from data to paper tables, in one DAG.
 # Stages, one file each, in DAG order: data -> classifier -> attacks -> saliency -> detectors
-# (+ dynamic adversaries, attachment-depth sweep, Grad-CAM layer study) -> evaluate -> figures -> paper. The config is validated before any job is scheduled.
+# (+ dynamic adversaries, attachment-depth sweep, Grad-CAM layer study, certified
+# two-layer nets) -> evaluate -> figures -> paper. The config is validated before any job is scheduled.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -21,6 +22,7 @@ include: "workflow/rules/detectors.smk"
 include: "workflow/rules/dynamic.smk"
 include: "workflow/rules/depth.smk"
 include: "workflow/rules/layers.smk"
+include: "workflow/rules/certified.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/paper.smk"

@@ -7,19 +7,28 @@ import itertools
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from advsal.attacks.spatial import warp
 from advsal.certify import (
+    CertifiedTraining,
+    certified_loss,
     certify,
+    certify_batch,
     difference_operator,
     dual_bound,
     flow_box,
+    gershgorin,
+    interval_bound,
+    other_classes,
     pair_matrix,
     pixel_bounds,
     sdp_value,
     two_layer_weights,
 )
+from advsal.data import load_dataset
 from advsal.models import build
+from advsal.training import as_float, fit
 
 
 def _net(side=6, hidden=5, pool=1, seed=0):
@@ -132,3 +141,76 @@ def test_pair_matrix_batches_over_leading_dimensions():
         for j in range(3):
             torch.testing.assert_close(batched[i, j], pair_matrix(w, v[i, j], e[i, 0]))
     torch.testing.assert_close(batched, batched.transpose(-1, -2))
+
+
+def test_the_interval_bound_is_the_dual_bound_at_gershgorin():
+    torch.manual_seed(4)
+    w, v, e = torch.randn(4, 6), torch.randn(3, 4), torch.rand(3, 6)
+    p = pair_matrix(w, v, e)
+    c = gershgorin(p)
+    assert torch.linalg.eigvalsh(p - torch.diag_embed(c))[..., -1].max() <= 1e-5
+    torch.testing.assert_close(interval_bound(w, v, e), dual_bound(p, c))
+    torch.testing.assert_close(interval_bound(w, v, e), p.abs().sum((-1, -2)))
+
+
+def test_batched_certificates_are_sound_and_above_the_sdp():
+    """Every image's tightened dual bound holds under random flows in its box, lies between the
+    SDP's value and the interval bound, and agrees with the per-image certificate."""
+    model = _net(side=6, hidden=5)
+    g = torch.Generator().manual_seed(5)
+    x = torch.rand(4, 1, 6, 6, generator=g)
+    with torch.no_grad():
+        y = model(x).argmax(1)
+    eps = 0.5
+    cert = certify_batch(model, x, y, eps, steps=150)
+    loose = certify_batch(model, x, y, eps, steps=0)  # the interval bound
+    assert (cert["worst"] <= loose["worst"] + 1e-6).all() and (cert["worst"] < loose["worst"]).any()
+    rho = torch.as_tensor(flow_box(6, 6, eps), dtype=x.dtype)
+    for i in range(len(x)):
+        flows = (torch.rand(300, 2, 6, 6, generator=g) * 2 - 1) * rho
+        with torch.no_grad():
+            z = model(warp(x[i : i + 1].expand(300, 1, 6, 6), flows))
+        margin = z[:, cert["classes"][i]] - z[:, y[i] : y[i] + 1]
+        assert (margin.max(0).values <= cert["bounds"][i] + 1e-4).all()
+        sdp = certify(model, x[i], int(y[i]), eps)
+        assert sdp["worst"] <= cert["worst"][i] + 1e-3  # the SDP is the tightest of them
+    assert other_classes(torch.tensor([0, 2]), 3).tolist() == [[1, 2], [0, 1]]
+
+
+def test_certified_training_certifies_more_digits_than_plain_training():
+    """CertifiedTraining's margins bound the logit gaps; training on them (weight > 0) leaves a
+    net that certifies more pooled test digits at the same eps than cross-entropy alone
+    (measured: 0.06 -> 0.25 of 200, accuracy 0.83 -> 0.79)."""
+    digits = load_dataset("mnist5k", {"split": {"train": 1500, "val": 100, "test": 200}}, seed=0)
+    pool = {s: F.avg_pool2d(as_float(digits.x[s]), 4) for s in ("train", "val", "test")}
+    y = digits.y
+    eps, shares = 0.15, {}
+    for weight in (0.0, 1.0):
+        torch.manual_seed(0)
+        net = build("two_layer", (1, 7, 7), hidden=20)
+        model = CertifiedTraining(net, (1, 7, 7), eps)
+        out = model(pool["val"][:5])
+        margins = out[:, 10:].view(5, 10, 10)
+        gaps = out[:, None, :10] - out[:, :10, None]
+        assert (margins >= gaps - 1e-5).all()
+        assert margins.diagonal(dim1=1, dim2=2).abs().max() < 1e-5
+        fit(
+            model,
+            [pool["train"]],
+            y["train"],
+            [pool["val"]],
+            y["val"],
+            loss=lambda o, t, w=weight: certified_loss(o, t, w),
+            correct=lambda o, t: o[:, :10].argmax(1) == t,
+            epochs=6,
+            lr=0.01,
+            batch_size=50,
+            device="cpu",
+            seed=0,
+        )
+        net.eval()
+        acc = (net(pool["test"]).argmax(1) == y["test"]).float().mean()
+        cert = certify_batch(net, pool["test"], y["test"], eps, steps=30)
+        shares[weight] = float((cert["worst"] < 0).float().mean())
+        assert acc > 0.6, (weight, acc)
+    assert shares[1.0] > shares[0.0] + 0.1, shares

@@ -271,3 +271,13 @@ def test_metzen_detector_and_classifier_settings_are_checked(tmp_path):
         resolve(_with(tmp_path, classifiers={"resnet": {"params": {"depth": 3}}}))
     with pytest.raises(ConfigError, match=r"classifiers\.resnet\.optimizer"):
         resolve(_with(tmp_path, classifiers={"resnet": {"optimizer": "rmsprop"}}))
+
+
+def test_the_certified_section_fills_its_defaults_and_names_a_bad_key():
+    cfg = validate(_bad("certified", {"side": 5}))
+    assert cfg["certified"]["attack"]["eps"] == 15.0 and cfg["certified"]["sdp_limit"] == 2
+    assert validate(_bad("certified", None))["certified"] is None
+    with pytest.raises(ConfigError, match=r"^config error at certified"):
+        validate(_bad("certified", {"side": 1}))
+    with pytest.raises(ConfigError, match=r"^config error at certified"):
+        validate(_bad("certified", {"attack": {"budget": 3}}))

@@ -124,6 +124,15 @@ TINY = {
         },
     },
     "detector_training": {"epochs": 6, "lr": 0.001},
+    # Nguyen Fig. 6 in small: plain and certified two-layer nets on 7x7 digits
+    "certified": {
+        "hidden": 8,
+        "epochs": 3,
+        "attack": {"eps": 15.0, "binary_search_steps": 1, "steps": 30},
+        "test_limit": 30,
+        "tighten_steps": 20,
+        "sdp_limit": 1,
+    },
     "layer_study": {"layers": {"shallow": "relu1", "deep": "relu3"}, "n_examples": 1},
     "evaluation": {"paper": ["zhang2018_mnist", "metzen2017", "saliency2020_mnist", "nguyen2018"]},
     "plots": {"n_examples": 3, "dpi": 60},
@@ -207,7 +216,7 @@ def test_every_output_exists_with_sane_values(run):
     figures = ["eps_matrix_jsd", "eps_matrix_id", "cross_attack", "detectability"]
     figures += ["examples_grad", "examples_grad2", "classifier_training_net"]
     figures += ["depth_sweep_metzen", "dynamic", "fit_test", "examples_msal", "layer_study"]
-    figures += ["whitebox", "examples_lan", "paired_contrast"]
+    figures += ["whitebox", "examples_lan", "paired_contrast", "certified"]
     for fig in figures:
         assert (r / f"figures/{fig}.png").stat().st_size > 1000
     assert not (r / "figures/eps_matrix_jsd2.png").exists()  # one budget: no matrix to draw
@@ -371,6 +380,31 @@ def test_contrastive_detection_one_clean_fit_and_paired_tables(run):
     assert (filtered.dropna(subset=["tn"])["tn"] == 1.0).all()
     md = (r / "paper_comparison.md").read_text()
     assert "(`nguyen2018`)" in md and "| Table 3 | fgsm | " in md and "tn" in md
+
+
+@pytest.mark.slow
+def test_plain_and_certified_two_layer_nets_attacked_and_certified(run):
+    """Nguyen 2018 Fig. 6: both nets on the same test images, a row per image from the attack
+    and from the certificate, the SDP no looser than the dual bound, and the table's counts."""
+    _, r = run
+    for model in ("plain", "certified"):
+        attacked = pd.read_csv(r / f"certified/{model}/stadv.csv")
+        certs = pd.read_csv(r / f"certified/{model}/certificates.csv")
+        assert len(attacked) == len(certs) == 30
+        assert (attacked["label"] == certs["label"]).all()
+        assert not (attacked["fooled"] & ~attacked["correct"]).any()
+        assert (attacked.loc[attacked["fooled"], "flow_loss"] <= 15.0).all()
+        assert not (certs["certified"] & ~certs["correct"]).any()  # a wrong label never is
+        sdp = certs.dropna(subset=["sdp_worst"])
+        assert len(sdp) == 1 and (sdp["sdp_worst"] <= sdp["worst"] + 1e-3).all()
+        metrics = json.loads((r / f"certified/{model}/metrics.json").read_text())
+        assert metrics["weight"] == (0.0 if model == "plain" else 0.5)
+    table = read_table(r / "tables/certified.csv").set_index("model")
+    assert list(table.index) == ["plain", "certified"]
+    assert (table["attacked"] == 30).all() and (table["fooled"] <= table["correct"]).all()
+    assert (table["certified"] <= table["correct"]).all() and (table["cert_eps"] == 0.1).all()
+    md = (r / "paper_comparison.md").read_text()
+    assert "| Fig. 6 | plain | " in md and "fooled_rate" in md
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ import torch
 
 from advsal.attacks import ATTACKS
 from advsal.attacks.spatial import flow_loss, warp
+from advsal.certify import difference_operator
 from advsal.models import build
 from advsal.training import as_float
 from tests.helpers import train_small
@@ -37,6 +38,21 @@ def test_flow_loss_is_eq6_over_the_four_neighbours():
     flow[0, 0, 2, 2], flow[0, 1, 2, 2] = 3.0, 4.0  # one interior pixel moves by (3, 4)
     # 4 neighbours, each pair counted from both ends, each sqrt(3^2 + 4^2) = 5
     assert flow_loss(flow).item() == pytest.approx(40.0, abs=1e-3)
+
+
+def test_a_zero_border_makes_moving_the_image_cost_and_bounds_the_certificates_norm():
+    """With the flow taken as zero outside the image, L_flow >= ||N vec(r)||_2 (N of
+    advsal.certify): a flow within the attack's budget is within the certificate's set."""
+    n = torch.as_tensor(difference_operator(5, 6), dtype=torch.float32)
+    shift = torch.full((1, 2, 5, 6), 0.5)  # moving everything: free without a border, not in N
+    assert flow_loss(shift).item() < 1e-4 < (shift.flatten(2) @ n.T).norm().item()
+    assert flow_loss(shift, "zero").item() >= (shift.flatten(2) @ n.T).norm().item()
+    g = torch.Generator().manual_seed(0)
+    flows = torch.randn(200, 2, 5, 6, generator=g) * torch.rand(200, 1, 1, 1, generator=g)
+    norm = (flows.flatten(2) @ n.T).pow(2).sum((1, 2)).sqrt()
+    assert (flow_loss(flows, "zero") >= norm - 1e-4).all()
+    with pytest.raises(ValueError, match="border"):
+        flow_loss(shift, "reflect")
 
 
 @pytest.fixture(scope="module")

@@ -474,3 +474,39 @@ def layer_study_figure(csv, maps, out, opts: dict) -> None:
                     a.set_ylabel(row, fontsize=7)
     fig.suptitle("Grad-CAM at a shallow, a middle and a deep layer of f (Zhang et al. Fig. 7)")
     _save(fig, out, opts)
+
+
+def certified_figure(csv, certificates: dict, out, opts: dict) -> None:
+    """Nguyen 2018 Fig. 6: stAdv's successes on the plain and the certified two-layer net (same
+    test images), and beside it each model's certificate per image: the share of images whose
+    worst bound on f_j - f_y lies below each value (certified left of 0)."""
+    _style(opts)
+    frame = read_table(csv)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.6), layout="constrained")
+    colours = dict(zip(frame["model"], sns.color_palette("deep", len(frame)), strict=True))
+    bars = left.bar(frame["model"], frame["fooled"], color=[colours[m] for m in frame["model"]])
+    left.bar_label(
+        bars,
+        [
+            f"{f} / {n}\nacc {a:.2f}"
+            for f, n, a in zip(*(frame[c] for c in ("fooled", "attacked", "test_acc")), strict=True)
+        ],
+        fontsize=7,
+    )
+    left.set_ylabel("successful stAdv adversarials")
+    left.set_title(f"stAdv, flow budget {frame['attack_eps'].iloc[0]:g}")
+    left.margins(y=0.25)
+    for model, path in certificates.items():
+        worst = pd.read_csv(path)["worst"].sort_values()
+        share = [(k + 1) / len(worst) for k in range(len(worst))]
+        right.step(worst, share, where="post", color=colours.get(model), label=model)
+    right.axvline(0.0, color="black", lw=0.8, ls="--")
+    right.set_xscale("symlog", linthresh=1.0)
+    right.set_xlabel("worst certified bound on f_j - f_y (< 0: certified)")
+    right.set_ylabel("share of test images")
+    right.set_title(f"certificate, ||N r||_2 <= {frame['cert_eps'].iloc[0]:g}")
+    right.legend(fontsize=7)
+    fig.suptitle(
+        f"Plain vs certified two-layer net ({frame['side'].iloc[0]}x{frame['side'].iloc[0]} digits)"
+    )
+    _save(fig, out, opts)

@@ -43,6 +43,8 @@ CLASSIFIERS = list(config["classifiers"])
 ATTACKS = list(config["attacks"])
 SALIENCIES = list(config["saliency"])
 DETECTORS_ = list(config["detectors"])
+CERT = config["certified"] or {}  # Nguyen Fig. 6
+CERT_MODELS = ["plain", "certified"] if CERT else []
 SPLITS = ["train", "val", "test"]
 RES = config["resources"]
 PLOTS = config["plots"]
@@ -73,6 +75,7 @@ wildcard_constraints:
     version="static|dynamic",
     eps=r"[0-9][0-9.e+-]*|none",
     seed=r"[0-9]+",
+    model="plain|certified",
 
 
 def code(script):
@@ -198,6 +201,7 @@ def final_targets():
         *[f"{R}/tables/paired_{d}.csv" for d in paired_detectors()],
         *[figure(f"paired_{d}") for d in paired_detectors()],
         *([f"{R}/tables/layer_study.csv", figure("layer_study")] if config["layer_study"] else []),
+        *([f"{R}/tables/certified.csv", figure("certified")] if CERT_MODELS else []),
         f"{R}/paper_comparison.md",
         f"{R}/paper_comparison.csv",
     ]

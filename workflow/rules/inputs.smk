@@ -152,6 +152,12 @@ def layer_inputs(wc):
     return out
 
 
+def cert_settings(wc):
+    """What training reads; the plain net has no certified term (weight 0)."""
+    keys = ("side", "hidden", "epochs", "lr", "batch_size", "eps", "weight")
+    return {k: CERT[k] if k != "weight" or wc.model == "certified" else 0.0 for k in keys}
+
+
 def paper_inputs(wc):
     """The reference file and every table a comparison may read (those this run makes)."""
     out = {
@@ -173,6 +179,8 @@ def paper_inputs(wc):
         out["whitebox"] = rules.whitebox_table.output[0]
     if paired_detectors():
         out["paired"] = [f"{R}/tables/paired_{d}.csv" for d in paired_detectors()]
+    if CERT_MODELS:
+        out["certified"] = f"{R}/tables/certified.csv"
     if depth_detectors():
         out["depth_sweep"] = [f"{R}/tables/depth_sweep_{d}.csv" for d in depth_detectors()]
     return out

@@ -38,11 +38,25 @@ def warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)
 
 
-def flow_loss(flow: torch.Tensor, tiny: float = 1e-12) -> torch.Tensor:
+def _check_border(border: str) -> str:
+    if border not in ("free", "zero"):
+        raise ValueError(f"border must be 'free' or 'zero', got {border!r}")
+    return border
+
+
+def flow_loss(flow: torch.Tensor, border: str = "free", tiny: float = 1e-12) -> torch.Tensor:
     """Eq. 6 per image: over every pixel p and each of its 4 neighbours q,
-    sqrt(||du_p - du_q||^2 + ||dv_p - dv_q||^2); every neighbouring pair counts from both ends."""
-    right = flow[..., :, 1:] - flow[..., :, :-1]
-    down = flow[..., 1:, :] - flow[..., :-1, :]
+    sqrt(||du_p - du_q||^2 + ||dv_p - dv_q||^2); every neighbouring pair counts from both ends.
+    ``border="zero"`` takes the flow outside the image as zero, so moving the whole image costs
+    too: then L_flow >= ||N vec(r)||_2 of :mod:`advsal.certify`, and a flow within the attack's
+    budget lies within the certificate's set of the same eps."""
+    _check_border(border)
+    if border == "zero":
+        right = torch.diff(F.pad(flow, (1, 1, 0, 0)), dim=-1)
+        down = torch.diff(F.pad(flow, (0, 0, 1, 1)), dim=-2)
+    else:
+        right = torch.diff(flow, dim=-1)
+        down = torch.diff(flow, dim=-2)
     pairs = [(d.pow(2).sum(1) + tiny).sqrt().flatten(1).sum(1) for d in (right, down)]
     return 2.0 * (pairs[0] + pairs[1])
 
@@ -64,6 +78,7 @@ class StAdv(Attack):
         tau_max: float = 1000.0,
         confidence: float = 0.0,
         target: str = "random",
+        border: str = "free",
         **kw,
     ):
         super().__init__(model, eps=eps, **kw)
@@ -73,6 +88,7 @@ class StAdv(Attack):
             raise ValueError(f"target must be 'random' or 'next', got {target!r}")
         self.binary_search_steps, self.steps, self.lr = int(binary_search_steps), int(steps), lr
         self.tau_max, self.confidence, self.target = float(tau_max), float(confidence), target
+        self.border = _check_border(border)
 
     def perturb(self, x, y):
         n = len(x)
@@ -91,7 +107,7 @@ class StAdv(Attack):
                 x_adv = warp(x, flow)
                 logits = self.logits(x_adv, y)
                 behind = margin_over(logits, t)  # how far t is below the top other class
-                tv = flow_loss(flow)
+                tv = flow_loss(flow, self.border)
                 with torch.no_grad():  # every iterate may be the best
                     ok = (-behind > self.confidence) & (tv <= self.eps)
                     better = ok & (tv < best_tv)
