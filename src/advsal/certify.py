@@ -23,6 +23,7 @@ sound.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -30,6 +31,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+log = logging.getLogger(__name__)
 
 
 def difference_operator(h: int, w: int) -> np.ndarray:
@@ -193,21 +196,24 @@ def gershgorin(p: torch.Tensor) -> torch.Tensor:
 
 def tighten(p: torch.Tensor, steps: int = 200, lr: float = 0.05) -> torch.Tensor:
     """min over c of :func:`dual_bound` (P, c), batched: Adam on c from :func:`gershgorin`, the
-    lowest value seen kept (every c gives a sound bound; the minimum is the SDP's value)."""
-    p = p.detach()
+    lowest value seen kept (every c gives a sound bound; the minimum is the SDP's value). In
+    float64; should an eigensolver step still fail to converge, the lowest value so far stands."""
+    p = p.detach().double()
     c0 = gershgorin(p)
     best = dual_bound(p, c0)
     scale = c0.mean(-1, keepdim=True).clamp_min(1e-12)  # steps relative to the matrix's size
     u = torch.zeros_like(c0, requires_grad=True)
     opt = torch.optim.Adam([u], lr=lr)
-    for _ in range(steps):
-        value = dual_bound(p, c0 + scale * u)
-        best = torch.minimum(best, value.detach())
-        opt.zero_grad()
-        value.sum().backward()
-        opt.step()
-    with torch.no_grad():
-        return torch.minimum(best, dual_bound(p, c0 + scale * u))
+    try:
+        for _ in range(steps + 1):
+            value = dual_bound(p, c0 + scale * u)
+            best = torch.minimum(best, value.detach())
+            opt.zero_grad()
+            value.sum().backward()
+            opt.step()
+    except torch.linalg.LinAlgError as exc:
+        log.warning("tighten stopped early, the bounds so far stand: %s", exc)
+    return best
 
 
 def certify_batch(model: nn.Sequential, x: torch.Tensor, y: torch.Tensor, eps: float, **kw):
@@ -228,7 +234,7 @@ def certify_batch(model: nn.Sequential, x: torch.Tensor, y: torch.Tensor, eps: f
     if todo.any():
         rows = todo.nonzero(as_tuple=True)
         p = pair_matrix(w, v[rows], e[rows[0]].squeeze(1))
-        bounds[rows] = margin[rows] + tighten(p, **kw)
+        bounds[rows] = margin[rows] + tighten(p, **kw).to(bounds.dtype)
     return {"classes": classes, "bounds": bounds, "worst": bounds.max(1).values}
 
 
