@@ -5,7 +5,7 @@ Both networks f(x) = V relu(W x + b) + c read the digits average-pooled to ``sid
 :func:`advsal.certify.certified_loss` at the certificate's flow budget ``eps``; the plain one on
 cross-entropy alone. Then, on the same first ``test_limit`` test images:
 
-- :func:`attack_models`: stAdv at flow budget ``attack.eps``, the flow loss taken with a zero
+- :func:`attack_model`: stAdv at flow budget ``attack.eps``, the flow loss taken with a zero
   border (moving the whole image costs), so a flow within the budget lies within the
   certificate's set of that eps (``L_flow >= ||N r||_2``); one row per image;
 - :func:`certify_images`: the certificate per image, the tightened dual bound for all of them
@@ -16,6 +16,7 @@ cross-entropy alone. Then, on the same first ``test_limit`` test images:
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pandas as pd
 import torch
@@ -28,8 +29,6 @@ from advsal.models import build, load_model, save_model
 from advsal.runtime import progress, setup
 from advsal.stages.common import load_splits, split_xy
 from advsal.training import fit, predict
-
-MODELS = ("plain", "certified")
 
 
 def pooled(data, split: str, side: int, limit: int | None = None):
@@ -52,16 +51,17 @@ def train_model(
     net = build("two_layer", in_shape, **kwargs)
     k = kwargs["n_out"]
     if weight:
-        model, loss = CertifiedTraining(net, in_shape, settings["eps"]), certified_loss
+        model = CertifiedTraining(net, in_shape, settings["eps"])
+        loss = partial(certified_loss, weight=weight)
     else:
-        model, loss = net, lambda out, y, _: F.cross_entropy(out, y)
+        model, loss = net, F.cross_entropy
     history = fit(
         model,
         [splits["train"][0]],
         splits["train"][1],
         [splits["val"][0]],
         splits["val"][1],
-        loss=lambda out, y: loss(out, y, weight),
+        loss=loss,
         correct=lambda out, y: out[:, :k].argmax(1) == y,
         epochs=settings["epochs"],
         lr=settings["lr"],
