@@ -3,9 +3,12 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 SMK     := $(VENV)/bin/snakemake
 CORES   ?= all
+# GPU jobs at once (the rules' `gpu` resource): one per GPU; with no GPU, as many as cores, so
+# torch jobs on the CPU share the cores like any other job instead of queueing one at a time
+GPUS    ?= $(shell n=$$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); [ "$${n:-0}" -gt 0 ] && echo $$n || nproc)
 ARGS    ?=
 
-.PHONY: install install-test run test lint report rulegraph bench clean
+.PHONY: install install-test run smoke test lint report rulegraph bench slurm-cancel clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -23,7 +26,13 @@ install: $(VENV)/.run-deps
 install-test: $(VENV)/.test-deps
 
 run: install
-	$(SMK) --cores $(CORES) --resources gpu=1 $(ARGS)
+	$(SMK) --cores $(CORES) $(ARGS) --resources gpu=$(GPUS)
+
+# the tiny config (config/tiny.yaml): every stage in a few minutes, in a scratch directory
+SMOKE   ?= results/smoke
+smoke: install
+	mkdir -p $(SMOKE)
+	$(SMK) --cores $(CORES) --configfile config/tiny.yaml --directory $(SMOKE) -s $(CURDIR)/Snakefile $(ARGS) --resources gpu=$(GPUS)
 
 test: install-test
 	$(PY) -m pytest -q $(ARGS)
@@ -43,6 +52,11 @@ bench: install-test
 	$(PY) bench/saliency.py
 	$(PY) bench/stadv_budget.py
 	$(PY) bench/sdp.py
+
+# after a kill -9 of `snakemake --profile profiles/slurm`: cancel its jobs (named advsal_<run id>),
+# then `snakemake --unlock` and run again (README, "On a SLURM cluster")
+slurm-cancel:
+	squeue --me -h -o '%i %j' | awk '$$2 ~ /^advsal_/ {print $$1}' | xargs -r scancel
 
 clean:
 	rm -rf results logs benchmarks .snakemake
