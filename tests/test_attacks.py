@@ -86,3 +86,45 @@ def test_bad_parameters_are_refused(trained_model):
         ATTACKS.get("fgsm")(trained_model, eps=0)
     with pytest.raises(ValueError, match="steps"):
         ATTACKS.get("bim")(trained_model, eps=0.1, steps=0)
+
+
+def test_attacks_freeze_the_weights_and_give_them_back(trained_model, images):
+    x, y = images
+    seen, before = (
+        [],
+        [None if p.grad is None else p.grad.clone() for p in trained_model.parameters()],
+    )
+    hook = trained_model.register_forward_hook(
+        lambda m, i, o: seen.append(any(p.requires_grad for p in m.parameters()))
+    )
+    try:
+        for name, kw in [("cw", {"steps": 3, "binary_search_steps": 1}), ("bim", {"eps": 0.1})]:
+            ATTACKS.get(name)(trained_model, **kw)(x[:4], y[:4])
+    finally:
+        hook.remove()
+    assert seen and not any(seen)  # no weight gradient is ever computed while attacking
+    for p, grad in zip(trained_model.parameters(), before, strict=True):
+        assert p.requires_grad  # given back
+        assert (p.grad is None and grad is None) or torch.equal(p.grad, grad)  # never written
+
+
+def test_cw_stops_each_image_on_its_own_and_keeps_the_best(trained_model, images):
+    x, y = images
+    calls = []
+    hook = trained_model.register_forward_hook(lambda m, i, o: calls.append(len(i[0])))
+    try:
+        kw = {"steps": 40, "binary_search_steps": 2, "lr": 0.1, "initial_const": 1.0}
+        x_adv = ATTACKS.get("cw")(trained_model, label="true", **kw)(x[:16], y[:16])
+        full = ATTACKS.get("cw")(trained_model, label="true", abort_early=False, **kw)
+        calls_aborting, calls[:] = list(calls), []
+        x_full = full(x[:16], y[:16])
+    finally:
+        hook.remove()
+    # with early abort the batch shrinks as images stop; without it every step sees all 16
+    assert min(calls_aborting) < 16 and sum(calls_aborting) < sum(calls)
+    assert set(calls) == {16}
+    for adv in (x_adv, x_full):
+        with torch.no_grad():
+            fooled = trained_model(adv).argmax(1) != y[:16]
+        assert fooled.float().mean() >= 0.75
+        assert torch.equal(adv[~fooled], x[:16][~fooled])
