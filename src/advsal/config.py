@@ -404,9 +404,9 @@ def _check_registered(config: dict) -> None:
     if study:
         spec = config["classifiers"][study["classifier"]]
         shape = dataset_shape(ds) or (1, 28, 28)
-        model = _check(
-            "layer_study.classifier", lambda: ARCHS.get(spec["arch"])(shape, **spec["params"])
-        )
+        # the layer names only: no weights file is read (it may not exist yet at a dry run)
+        params = {k: v for k, v in spec["params"].items() if k != "weights"}
+        model = _check("layer_study.classifier", lambda: ARCHS.get(spec["arch"])(shape, **params))
         names = [n for n, _ in model.named_children()]
         for role, layer in study["layers"].items():
             if layer not in names:

@@ -98,6 +98,39 @@ def _flagged(names, met: dict) -> list[str]:
     return [f"{n} *" if not met.get(n, True) else n for n in names]
 
 
+ROW_CELLS = 30  # heat-map columns per row of panels before the next panel wraps to a new row
+
+
+def _wrapped_panels(widths: list[int], heights: list[int]):
+    """Panels of ``widths`` x ``heights`` cells in rows of at most ``ROW_CELLS`` columns (a
+    panel wider than that gets a row of its own), every cell the same size: a row that is
+    narrower than the widest is padded with empty space, not stretched."""
+    rows: list[list[int]] = [[]]
+    for i, w in enumerate(widths):
+        if rows[-1] and sum(widths[j] for j in rows[-1]) + w > ROW_CELLS:
+            rows.append([])
+        rows[-1].append(i)
+    total = max(sum(widths[j] for j in row) for row in rows)
+    per_row = max(len(row) for row in rows)
+    row_heights = [0.6 * max(heights[j] for j in row) + 2.4 for row in rows]
+    fig = plt.figure(
+        figsize=(0.6 * total + 1.9 * per_row + 1.2, sum(row_heights)), layout="constrained"
+    )
+    subfigs = fig.subfigures(len(rows), 1, height_ratios=row_heights, squeeze=False)[:, 0]
+    axes = [None] * len(widths)
+    for sub, row in zip(subfigs, rows, strict=True):
+        ratios = [widths[j] for j in row]
+        pad = total - sum(ratios)
+        row_axes = sub.subplots(
+            1, len(row) + bool(pad), width_ratios=ratios + [pad] * bool(pad), squeeze=False
+        )[0]
+        if pad:
+            row_axes[-1].set_axis_off()
+        for j, ax in zip(row, row_axes, strict=False):
+            axes[j] = ax
+    return fig, axes
+
+
 def cross_attack_figure(csv, out, opts: dict, value: str = "accuracy") -> None:
     """Zhang Fig. 4 / Metzen Fig. 4: one panel per detector, attack_test x attack_fit, each
     attack at its chosen eps. An attack marked * never met the accuracy rule."""
@@ -106,16 +139,7 @@ def cross_attack_figure(csv, out, opts: dict, value: str = "accuracy") -> None:
     dets = list(dict.fromkeys(frame["detector"]))
     subs = [_one_fit_if_agnostic(frame[frame["detector"] == d]) for d in dets]
     sizes = [sub["attack_fit"].nunique() for sub in subs]
-    # one row, each panel as wide as its attack count, so every cell has the same size
-    fig, axes = plt.subplots(
-        1,
-        len(dets),
-        figsize=(0.6 * sum(sizes) + 1.9 * len(dets) + 1.2, 0.6 * max(sizes) + 2.4),
-        width_ratios=sizes,
-        squeeze=False,
-        layout="constrained",
-    )
-    axes = list(axes[0])
+    fig, axes = _wrapped_panels(sizes, [sub["attack_test"].nunique() for sub in subs])
     met = {
         **dict(zip(frame["attack_fit"], frame["rule_met_fit"], strict=True)),
         **dict(zip(frame["attack_test"], frame["rule_met_test"], strict=True)),
@@ -134,7 +158,8 @@ def cross_attack_figure(csv, out, opts: dict, value: str = "accuracy") -> None:
         ax.set_ylabel("tested on")
         ax.tick_params(axis="x", labelrotation=60)
         ax.tick_params(axis="y", labelrotation=0)
-    _colorbar(fig, axes, opts["cmap"])
+    first_row = axes[0].figure  # the subfigure of the first row of panels
+    _colorbar(first_row, [ax for ax in axes if ax.figure is first_row], opts["cmap"])
     title = f"Cross-attack: {ACCURACY}"
     if not all(met.values()):
         title += "\n* the eps grid never brought f's accuracy below the threshold"

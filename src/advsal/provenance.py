@@ -31,10 +31,15 @@ def _parents(module: str) -> list[str]:
 
 
 @functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), str(path))  # once per file, for imports and digest
+
+
+@functools.cache
 def _imports(path: Path) -> tuple[str, ...]:
     """The advsal modules a file imports (importing a package runs its ``__init__``)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -64,8 +69,7 @@ def modules_of(script: str | Path) -> list[Path]:
 
 @functools.cache
 def _file_digest(path: Path) -> str:
-    tree = ast.parse(path.read_text(), str(path))
-    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+    return hashlib.sha256(ast.dump(_tree(path)).encode()).hexdigest()
 
 
 def code_hash(script: str | Path) -> str:

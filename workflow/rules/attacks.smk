@@ -1,22 +1,24 @@
-# Stage 3: one job per (attack, eps, split); clean and adversarial stay index-aligned.
+# Stage 3: one job per (attack, eps), writing every split (one job start-up, not three; each
+# split keeps its own seed); clean and adversarial stay index-aligned.
 # An attack `against` a detector also reads that detector (fitted to `against_fit` at this eps)
 # and, where the detector reads saliency, the saliency instance's trained state.
 rule attack:
     input:
         unpack(attack_inputs),
     output:
-        adv=f"{R}/attacks/{{attack}}/{{eps}}/{{split}}.pt",
-        stats=f"{R}/attacks/{{attack}}/{{eps}}/{{split}}.json",
+        adv=[f"{R}/attacks/{{attack}}/{{eps}}/{split}.pt" for split in SPLITS],
+        stats=[f"{R}/attacks/{{attack}}/{{eps}}/{split}.json" for split in SPLITS],
     params:
+        splits=SPLITS,
         settings=lambda wc: attack_settings(config, wc.attack),
         against=against_settings,
         options=config["attack_options"],
         runtime=RUNTIME,
         code=code("attack"),
     log:
-        f"{R}/logs/attacks/{{attack}}_{{eps}}_{{split}}.log",
+        f"{R}/logs/attacks/{{attack}}_{{eps}}.log",
     benchmark:
-        f"{R}/benchmarks/attacks/{{attack}}_{{eps}}_{{split}}.tsv"
+        f"{R}/benchmarks/attacks/{{attack}}_{{eps}}.tsv"
     threads: RES["threads"]
     resources:
         gpu=1,

@@ -1,4 +1,4 @@
-"""Rule attack: adversarial examples of one (attack, eps, split) and their statistics."""
+"""Rule attack: adversarial examples of one (attack, eps) on every split, and their statistics."""
 
 from advsal.runtime import log_to
 from advsal.stages.attack import make_attack
@@ -8,17 +8,19 @@ against = None
 if p.against is not None:
     against = {**p.against, "detector": inp.detector, "saliency_state": inp.get("saliency_state")}
 with log_to(snakemake.log[0]):
-    make_attack(
-        wc.attack,
-        p.settings,
-        wc.eps,
-        wc.split,
-        inp.data,
-        inp.model,
-        snakemake.output.adv,
-        snakemake.output.stats,
-        options=p.options,
-        against=against,
-        **p.runtime,
-        threads=snakemake.threads,
-    )
+    outputs = zip(p.splits, snakemake.output.adv, snakemake.output.stats, strict=True)
+    for split, adv, stats in outputs:
+        make_attack(
+            wc.attack,
+            p.settings,
+            wc.eps,
+            split,
+            inp.data,
+            inp.model,
+            adv,
+            stats,
+            options=p.options,
+            against=against,
+            **p.runtime,
+            threads=snakemake.threads,
+        )
