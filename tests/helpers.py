@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import torch
 
 from advsal.models import build
 from advsal.training import fit_classifier
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def snakemake_command(workdir, configfile, *args: str) -> list[str]:
+    """This repository's Snakefile run in ``workdir`` on ``configfile`` (the whole config)."""
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        *args,
+    ]
 
 
 def job_stats(text: str) -> dict:

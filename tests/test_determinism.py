@@ -24,11 +24,9 @@ def _run(tmp, config):
         "bim",
         attack_settings(config, "bim"),
         "0.2",
-        "test",
+        [("test", tmp / "a.pt", tmp / "a.json")],
         data,
         tmp / "m.pt",
-        tmp / "a.pt",
-        tmp / "a.json",
         options=config["attack_options"],
         **rt,
     )

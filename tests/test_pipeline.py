@@ -9,7 +9,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import yaml
 
 from advsal import io
 from advsal.tables import read_table
-from tests.helpers import job_stats
+from tests.helpers import job_stats, snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ("static", "dynamic")
@@ -30,20 +29,7 @@ TINY = yaml.safe_load((ROOT / "config" / "tiny.yaml").read_text())
 
 
 def snakemake(workdir: Path, *args: str, env=None, check=True) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
+    cmd = snakemake_command(workdir, workdir / "config.yaml", "--cores", "2", *args)
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=full_env)
     if check:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import job_stats
+from tests.helpers import job_stats, snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _dry_run(tmp_path, preset, *extra) -> dict:
-    cmd = [sys.executable, "-m", "snakemake", "-n", "-s", str(ROOT / "Snakefile")]
-    cmd += ["--directory", str(tmp_path), "--configfile", str(ROOT / "config" / preset), *extra]
+    cmd = snakemake_command(tmp_path, ROOT / "config" / preset, "-n", *extra)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]

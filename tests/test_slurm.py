@@ -13,12 +13,13 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from tests.helpers import snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = "results/mnist5k/tables/certified.csv"
@@ -45,18 +46,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(WHY_NOT is not None, reason=s
 
 
 def _command(work: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(work),
-        "--configfile",
-        str(ROOT / "config" / "tiny.yaml"),
-        *args,
-    ]
+    return snakemake_command(work, ROOT / "config" / "tiny.yaml", *args)
 
 
 def _slurm_args() -> list[str]:

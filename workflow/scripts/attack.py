@@ -8,19 +8,15 @@ against = None
 if p.against is not None:
     against = {**p.against, "detector": inp.detector, "saliency_state": inp.get("saliency_state")}
 with log_to(snakemake.log[0]):
-    outputs = zip(p.splits, snakemake.output.adv, snakemake.output.stats, strict=True)
-    for split, adv, stats in outputs:
-        make_attack(
-            wc.attack,
-            p.settings,
-            wc.eps,
-            split,
-            inp.data,
-            inp.model,
-            adv,
-            stats,
-            options=p.options,
-            against=against,
-            **p.runtime,
-            threads=snakemake.threads,
-        )
+    make_attack(
+        wc.attack,
+        p.settings,
+        wc.eps,
+        list(zip(p.splits, snakemake.output.adv, snakemake.output.stats, strict=True)),
+        inp.data,
+        inp.model,
+        options=p.options,
+        against=against,
+        **p.runtime,
+        threads=snakemake.threads,
+    )

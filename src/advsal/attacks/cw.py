@@ -85,9 +85,10 @@ class CWL2(Attack):
             (g,) = torch.autograd.grad(loss.sum(), d)
             with torch.no_grad():
                 ok = (margin >= self.confidence) & (margin > 0)
-                better = ok & (sq.sqrt() < best_norm[idx])
+                norm = sq.sqrt()
+                better = ok & (norm < best_norm[idx])
                 best[idx[better]] = x_adv[better]
-                best_norm[idx[better]] = sq[better].sqrt()
+                best_norm[idx[better]] = norm[better]
                 found[idx[ok]] = True
                 mi = m[idx].mul_(b1).add_(g, alpha=1 - b1)
                 vi = v[idx].mul_(b2).addcmul_(g, g, value=1 - b2)

@@ -1,4 +1,5 @@
-"""Stage 3: adversarial examples of one (attack, eps, split), index-aligned with the clean split.
+"""Stage 3: adversarial examples of one (attack, eps) on each split, index-aligned with the clean
+split.
 
 An attack with ``against`` also fools a fitted detector (through the saliency it reads): its
 statistics then say how many adversarials the detector still flags.
@@ -20,24 +21,24 @@ def make_attack(
     name,
     settings,
     eps,
-    split,
+    outputs,
     data,
     model,
-    out_adv,
-    out_stats,
     *,
     options,
     seed,
     device,
     threads=None,
     against=None,
-) -> dict:
+) -> list[dict]:
     """``settings``: the instance's (type, classifier, constructor arguments); ``eps``: the
-    job's budget token; ``against``: None, or the paths and settings of the detector to fool
-    (``{"detector": path, "saliency": settings or None, "saliency_state": path or None}``)."""
-    dev = setup(seed, device, threads, "attack", name, eps, split)
+    job's budget token; ``outputs``: (split, adversarials path, statistics path) per split;
+    ``against``: None, or the paths and settings of the detector to fool
+    (``{"detector": path, "saliency": settings or None, "saliency_state": path or None}``).
+    The model, splits and detector are loaded once; each split is seeded on its own."""
+    dev = setup(seed, device, threads, "attack", name, eps)
     clf = load_classifier(model, dev)
-    x, y = split_xy(load_splits(data), split, options["train_limit"])
+    splits = load_splits(data)
     cls = ATTACKS.get(settings["type"])
     extra = {}
     if against is not None:
@@ -48,33 +49,38 @@ def make_attack(
                 against["saliency"], clf, against.get("saliency_state"), dev
             )
     atk = cls(clf, eps=eps_value(eps), label=options["label"], **attack_params(settings), **extra)
-    x_adv = atk.run(x, y, batch_size=options["batch_size"], device=dev)
-    flags = {}
-    if against is not None:  # how often the attacked detector still flags its inputs
-        flags = {k: flagged(atk.objective, v, dev) for k, v in (("clean", x), ("adv", x_adv))}
-    stats = perturbation_stats(clf, x, x_adv, y, device=dev, detected=flags.get("adv"))
-    stats.update(
-        attack=name,
-        type=settings["type"],
-        classifier=settings["classifier"],
-        against=settings.get("against", ""),
-        eps=eps,
-        split=split,
-        norm=cls.norm,
-        title=cls.title or name,
-    )
-    stats.update({f"detector_flags_{k}": v.float().mean().item() for k, v in flags.items()})
-    io.save_tensors(out_adv, {"x_adv": x_adv, "y": y, "attack": name, "eps": eps})
-    io.write_json(out_stats, stats)
-    progress.info(
-        "%s eps=%s on %s: f accuracy %.3f -> %.3f",
-        name,
-        eps,
-        split,
-        stats["accuracy_clean"],
-        stats["accuracy_adv"],
-    )
-    return stats
+    all_stats = []
+    for split, out_adv, out_stats in outputs:
+        setup(seed, device, threads, "attack", name, eps, split)
+        x, y = split_xy(splits, split, options["train_limit"])
+        x_adv = atk.run(x, y, batch_size=options["batch_size"], device=dev)
+        flags = {}
+        if against is not None:  # how often the attacked detector still flags its inputs
+            flags = {k: flagged(atk.objective, v, dev) for k, v in (("clean", x), ("adv", x_adv))}
+        stats = perturbation_stats(clf, x, x_adv, y, device=dev, detected=flags.get("adv"))
+        stats.update(
+            attack=name,
+            type=settings["type"],
+            classifier=settings["classifier"],
+            against=settings.get("against", ""),
+            eps=eps,
+            split=split,
+            norm=cls.norm,
+            title=cls.title or name,
+        )
+        stats.update({f"detector_flags_{k}": v.float().mean().item() for k, v in flags.items()})
+        io.save_tensors(out_adv, {"x_adv": x_adv, "y": y, "attack": name, "eps": eps})
+        io.write_json(out_stats, stats)
+        progress.info(
+            "%s eps=%s on %s: f accuracy %.3f -> %.3f",
+            name,
+            eps,
+            split,
+            stats["accuracy_clean"],
+            stats["accuracy_adv"],
+        )
+        all_stats.append(stats)
+    return all_stats
 
 
 def flagged(objective, images, device, batch_size: int = 256) -> torch.Tensor:
