@@ -81,3 +81,16 @@ def test_unsafe_checkpoint_is_refused_as_unsafe_not_corrupted(tmp_path):
     msg = str(err.value)
     assert "unsafe checkpoint refused" in msg and "(print)" in msg
     assert "corrupted" not in msg and "weights_only" not in msg and "\n" not in msg
+
+
+def test_rows_are_written_as_pandas_writes_their_frame(tmp_path):
+    rows = [
+        {"epoch": 1, "train_acc": 0.5, "val_acc": 1 / 3, "note": None},
+        {"epoch": 2, "train_acc": 0.75, "val_acc": 0.1 + 0.2, "extra": True},
+    ]
+    io.write_csv(tmp_path / "rows.csv", rows)
+    io.write_csv(tmp_path / "frame.csv", pd.DataFrame(rows))
+    assert (tmp_path / "rows.csv").read_text() == (tmp_path / "frame.csv").read_text()
+    back = pd.read_csv(tmp_path / "rows.csv")
+    assert list(back.columns) == ["epoch", "train_acc", "val_acc", "note", "extra"]
+    assert back["val_acc"].tolist() == [1 / 3, 0.1 + 0.2]

@@ -92,3 +92,23 @@ def test_stadv_reaches_random_targets_within_the_flow_budget(two_layer, mnist_sm
     assert (pred == y).float().mean() > 0.6
     with pytest.raises(ValueError, match="target must be"):
         stadv(two_layer, eps=7.0, target="least")
+
+
+def test_stadv_images_are_independent_of_their_batch(two_layer, mnist_small):
+    """Images that reach their target within the budget stop being forwarded (their flow can
+    no longer move); the rest of the batch must not notice: one batch of 24 gives what three
+    batches of 8 give, image by image."""
+    x, y = as_float(mnist_small.x["test"][:24]), mnist_small.y["test"][:24]
+    atk = ATTACKS.get("stadv")(
+        two_layer, eps=300.0, binary_search_steps=2, steps=40, target="next", label="true"
+    )
+    whole = atk(x, y)
+    flow_whole = atk.last_flow_loss
+    parts, flows = [], []
+    for i in range(0, 24, 8):
+        parts.append(atk(x[i : i + 8], y[i : i + 8]))
+        flows.append(atk.last_flow_loss)
+    moved = (whole - x).flatten(1).abs().amax(1) > 0
+    assert 0 < moved.sum() < 24  # some reach their target early, some never
+    torch.testing.assert_close(torch.cat(parts), whole, atol=1e-5, rtol=0)
+    torch.testing.assert_close(torch.cat(flows), flow_whole, atol=1e-3, rtol=1e-4)

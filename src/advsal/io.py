@@ -7,6 +7,7 @@ killed job never leaves a truncated file under the final name.
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import os
@@ -62,8 +63,19 @@ def read_json(path: str | os.PathLike) -> Any:
 
 
 def write_csv(path: str | os.PathLike, frame) -> None:
+    """A DataFrame, or a list of dicts (columns in first-seen order, None written empty, as
+    pandas would) without importing pandas: ~0.3 s of every training job's start-up."""
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False)
+        if isinstance(frame, list):
+            columns = list(dict.fromkeys(k for row in frame for k in row))
+            with open(tmp, "w", newline="") as fh:
+                out = csv.DictWriter(fh, columns, lineterminator="\n")
+                out.writeheader()
+                out.writerows(
+                    {k: "" if row.get(k) is None else row[k] for k in columns} for row in frame
+                )
+        else:
+            frame.to_csv(tmp, index=False)
 
 
 def save_tensors(path: str | os.PathLike, obj: dict) -> None:

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from advsal.optim import SGD, Adam, step_lr
 from advsal.runtime import progress
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,11 @@ def fit(
     model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     if optimizer == "sgd":
-        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+        opt = SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
     elif optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=lr, betas=tuple(betas), weight_decay=weight_decay)
+        opt = Adam(params, lr=lr, betas=tuple(betas), weight_decay=weight_decay)
     else:
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, list(milestones), gamma)
     gen = torch.Generator().manual_seed(seed)
     history, best_acc, best_state = [], -1.0, None
     for epoch in range(1, epochs + 1):
@@ -92,7 +92,7 @@ def fit(
             opt.step()
             tot_loss += batch_loss.item() * len(yb)
             tot_ok += correct(out.detach(), yb).sum().item()
-        sched.step()
+        step_lr(opt, epoch, milestones, gamma)
         val_out = predict(model, val_inputs, device=device)
         row = {
             "epoch": epoch,

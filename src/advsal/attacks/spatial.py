@@ -101,26 +101,34 @@ class StAdv(Attack):
         best, best_tv = x.clone(), torch.full((n,), math.inf, device=x.device)
         shape = (-1,) + (1,) * (x.ndim - 1)
         for _ in range(self.binary_search_steps):
-            flow = torch.zeros(n, 2, *x.shape[2:], device=x.device, requires_grad=True)
+            flow = torch.zeros(n, 2, *x.shape[2:], device=x.device)
             found = torch.zeros(n, dtype=torch.bool, device=x.device)
+            live = torch.arange(n, device=x.device)  # images whose flow can still move
             for step in range(self.steps + 1):  # the last pass only scores the final flow
-                x_adv = warp(x, flow)
-                logits = self.logits(x_adv, y)
-                behind = margin_over(logits, t)  # how far t is below the top other class
-                tv = flow_loss(flow, self.border)
+                f = flow[live].requires_grad_(True)
+                x_adv = warp(x[live], f)
+                logits = self.logits(x_adv, y[live])
+                behind = margin_over(logits, t[live])  # how far t is below the top other class
+                tv = flow_loss(f, self.border)
                 with torch.no_grad():  # every iterate may be the best
                     ok = (-behind > self.confidence) & (tv <= self.eps)
-                    better = ok & (tv < best_tv)
-                    best[better] = x_adv[better].detach()
-                    best_tv[better] = tv[better]
-                    found |= ok
+                    better = ok & (tv < best_tv[live])
+                    best[live[better]] = x_adv[better].detach()
+                    best_tv[live[better]] = tv[better]
+                    found[live[ok]] = True
                 if step == self.steps:
                     break
                 l_adv = (behind + self.confidence).clamp_min(0)  # Eq. 5, k = -kappa
-                loss = (l_adv + tau * (tv - self.eps).clamp_min(0)).sum()  # Eq. 7 with Eq. 14
-                (g,) = torch.autograd.grad(loss, flow)
+                loss = (l_adv + tau[live] * (tv - self.eps).clamp_min(0)).sum()  # Eq. 7, 14
+                (g,) = torch.autograd.grad(loss, f)
                 with torch.no_grad():  # each image its own step of length lr (pixels, l_2)
-                    flow -= self.lr * g / (g.flatten(1).norm(dim=1).view(shape) + 1e-12)
+                    norm = g.flatten(1).norm(dim=1)
+                    flow[live] = f - self.lr * g / (norm.view(shape) + 1e-12)
+                    # a zero gradient (margin met within budget) leaves the flow, and so every
+                    # later step, unchanged: such images need no more passes this round
+                    live = live[norm > 0]
+                if not len(live):
+                    break
             upper = torch.where(found, upper, tau)
             lower = torch.where(found, tau, lower)
             tau = (lower + upper) / 2

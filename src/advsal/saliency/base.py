@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from advsal.optim import Adam
 from advsal.registry import Registry
 from advsal.runtime import progress
 
@@ -108,7 +109,7 @@ class TrainedSaliency(SaliencyMethod):
         for p in self.model.parameters():
             p.requires_grad_(False)
         self.model.eval()
-        opt = torch.optim.Adam(self.net.parameters(), lr=lr)
+        opt = Adam(self.net.parameters(), lr=lr)
         gen = torch.Generator().manual_seed(seed)
         history, best, best_state = [], math.inf, None
         n_batches = math.ceil(len(x) / batch_size)

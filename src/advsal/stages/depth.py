@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from advsal import io
 from advsal.detectors.metzen import SubnetworkDetector, collect
 from advsal.metrics import choose_eps
+from advsal.optim import Adam
 from advsal.runtime import progress, setup
 from advsal.stages.common import load_adv, load_classifier, load_splits, split_xy
 from advsal.tables import read_table
@@ -66,7 +67,7 @@ def sweep_attack(clf, x, adv, settings, device, seed) -> dict:
         feats[split] = _features(clf, points, both, device)
         target[split] = torch.cat([torch.zeros(len(x[split])), torch.ones(len(adv[split]))])
     params_all = [p for h in heads.values() for p in h.head.parameters()]
-    opt = torch.optim.Adam(params_all, lr=settings["lr"], betas=tuple(settings["betas"]))
+    opt = Adam(params_all, lr=settings["lr"], betas=tuple(settings["betas"]))
     gen = torch.Generator().manual_seed(seed)
     best = {i: (-1.0, None) for i in heads}
     bs = settings["batch_size"]

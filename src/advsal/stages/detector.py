@@ -3,7 +3,8 @@ instance scored on every (attack, eps) test set of its classifier."""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import torch
 
 from advsal import io
@@ -18,6 +19,9 @@ from advsal.stages.common import (
 )
 from advsal.tokens import COMBINED, NO_EPS
 from advsal.training import fit_detector, predict
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: training jobs never need it
 
 
 def _inputs(cls, x, s):
@@ -91,7 +95,7 @@ def _fit_clean(det, splits, maps, training, **kw) -> list[dict]:
 
 def _save(det, name, settings, attack, eps, history, out_model, out_history) -> list[dict]:
     save_detector(out_model, settings["type"], det, extra={"name": name})
-    io.write_csv(out_history, pd.DataFrame(history))
+    io.write_csv(out_history, history)
     best = max(h["val_acc"] for h in history)
     progress.info("detector %s fitted to %s eps=%s: val accuracy %.3f", name, attack, eps, best)
     return history
@@ -136,6 +140,8 @@ def evaluate_detector(
     ``combined``: the (attack, eps) sources of the detector fitted to all of them at once
     (``fitted[("all", "none")]``); it gets one more cell, tested on the same mix of those
     attacks' test adversarials (attack_test ``all``)."""
+    import pandas as pd
+
     from advsal.metrics import detection_metrics  # scikit-learn: ~1 s to import, only here
 
     dev = setup(seed, device, threads, "evaluate", name)

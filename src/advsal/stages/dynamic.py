@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import torch
 import torch.nn.functional as F
 
@@ -28,10 +28,14 @@ from advsal import io
 from advsal.attacks import ATTACKS
 from advsal.config import attack_params, eps_value
 from advsal.detectors import DETECTORS, load_detector, save_detector
+from advsal.optim import Adam
 from advsal.runtime import progress, setup
 from advsal.stages.attack import flagged
 from advsal.stages.common import build_saliency, load_classifier, load_splits, split_xy
 from advsal.training import predict
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: training jobs never need it
 
 
 def _frozen(classifier, saliency, saliency_state, device):
@@ -121,7 +125,7 @@ def train_dynamic_detector(
         out = det(x_in, s)
         return F.binary_cross_entropy_with_logits(out, is_adv), ((out > 0).float() == is_adv)
 
-    opt = torch.optim.Adam(
+    opt = Adam(
         [p for p in det.parameters() if p.requires_grad],
         lr=det_settings["lr"],
         betas=tuple(det_settings["betas"]),
@@ -171,7 +175,7 @@ def train_dynamic_detector(
             best, best_state = row["val_acc"], copy.deepcopy(det.state_dict())
     det.load_state_dict(best_state)
     save_detector(out_model, det_settings["type"], det, extra={"name": detector, "dynamic": attack})
-    io.write_csv(out_history, pd.DataFrame(history))
+    io.write_csv(out_history, history)
     return history
 
 
@@ -194,6 +198,8 @@ def dynamic_attack(
     threads=None,
 ) -> pd.DataFrame:
     """The dynamic adversary at every sigma against one detector version; one row per sigma."""
+    import pandas as pd
+
     dev = setup(seed, device, threads, "dynamic_attack", attack, eps, detector, version)
     clf, sal = _frozen(classifier, saliency, saliency_state, dev)
     det = load_detector(model, classifier=clf, device=dev)
@@ -256,6 +262,8 @@ def dynamic_tables(csvs, out_all, out_adaptive, threshold: float = 0.3) -> dict:
     """Every (attack, eps, detector, version, sigma) row, and the adaptive column: per detector
     and version, the sigma where it does worst, over every sigma and over the sigmas that bring
     f's accuracy below ``threshold`` (the paper's "near chance while f is below 30%")."""
+    import pandas as pd
+
     from advsal.tables import read_table
 
     frame = pd.concat([read_table(p) for p in csvs], ignore_index=True)
@@ -293,6 +301,8 @@ def whitebox_table(csvs, out_csv) -> pd.DataFrame:
     """model_based_saliency2020 Table 3: per attack without a sigma grid, eps, detector and
     version (static = before, dynamic = after adversarial training), the mean and std over
     seeds of f's accuracy and the detector's accuracy on the adversarials."""
+    import pandas as pd
+
     from advsal.tables import read_table
 
     frame = pd.concat([read_table(p) for p in csvs], ignore_index=True)
