@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -19,8 +18,8 @@ from advsal.config import (
     resolve,
     validate,
 )
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
 
 

@@ -19,9 +19,8 @@ import yaml
 
 from advsal import io
 from advsal.tables import read_table
-from tests.helpers import job_stats, snakemake_command
+from tests.helpers import ROOT, job_stats, snakemake_command
 
-ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ("static", "dynamic")
 
 # the tiny config (also `make smoke`): two classifiers, every attack, saliency and detector kind

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import job_stats, snakemake_command
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT, job_stats, snakemake_command
 
 
 def _dry_run(tmp_path, preset, *extra) -> dict:

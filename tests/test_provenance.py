@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from advsal.provenance import SRC, code_hash, modules_of
+from tests.helpers import ROOT
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+SCRIPTS = ROOT / "workflow" / "scripts"
 
 
 def _names(script):

@@ -19,9 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.helpers import snakemake_command
+from tests.helpers import ROOT, snakemake_command
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET = "results/mnist5k/tables/certified.csv"
 GPU_RULES = {"train_certified", "attack_certified"}
 CPU_RULES = {"data", "certify", "certified_table"}

@@ -25,10 +25,6 @@ class _Optimizer:
         self.param_groups = [dict(group, params=self.params)]
         self.state: dict[int, dict] = {}
 
-    @property
-    def lr(self) -> float:
-        return self.param_groups[0]["lr"]
-
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.params:
             if set_to_none:

@@ -13,7 +13,7 @@ from advsal import io
 from advsal.attacks import ATTACKS, perturbation_stats
 from advsal.config import attack_params, eps_value
 from advsal.detectors import load_detector
-from advsal.runtime import progress, setup
+from advsal.runtime import job_seed, progress, seed_everything, setup
 from advsal.stages.common import build_saliency, load_classifier, load_splits, split_xy
 
 
@@ -51,7 +51,9 @@ def make_attack(
     atk = cls(clf, eps=eps_value(eps), label=options["label"], **attack_params(settings), **extra)
     all_stats = []
     for split, out_adv, out_stats in outputs:
-        setup(seed, device, threads, "attack", name, eps, split)
+        seed_everything(
+            job_seed(seed, "attack", name, eps, split), threads, cuda=dev.type == "cuda"
+        )
         x, y = split_xy(splits, split, options["train_limit"])
         x_adv = atk.run(x, y, batch_size=options["batch_size"], device=dev)
         flags = {}
