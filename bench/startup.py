@@ -6,7 +6,11 @@ built (~2 s here); ``advsal.optim`` applies the same updates without it. Each ca
 fresh interpreter, the cases taking turns, best of ``--repeats``. Prints a table (seconds and
 the ratio to ``import torch`` alone) and writes it as CSV.
 
-    .venv/bin/python bench/startup.py [--repeats 5] [--out bench/startup.csv]
+``--jobs N`` adds what that costs a Snakemake run: N ``script:`` jobs that only import torch
+against N that import nothing, on two cores (seconds of slot per job: the wall time times two
+over N), so Snakemake's own handling of a job is told apart from the interpreter's start.
+
+    .venv/bin/python bench/startup.py [--repeats 5] [--jobs 20] [--out bench/startup.csv]
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pandas as pd
 
@@ -35,15 +41,59 @@ def _seconds(code: str) -> float:
     return time.perf_counter() - start
 
 
+SNAKEFILE = """
+rule all:
+    input: expand("out/{kind}/{i}.txt", kind=["nothing", "torch"], i=range(JOBS))
+rule job:
+    output: "out/{kind}/{i}.txt"
+    script: "job_{wildcards.kind}.py"
+"""
+JOB = 'open(snakemake.output[0], "w").write("done")\n'
+
+
+def _slot_per_job(jobs: int) -> dict:
+    """Seconds of slot per Snakemake job (two cores) for jobs that import nothing / torch: a run
+    of 2N jobs less a run of N, so Snakemake's own start cancels out."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "Snakefile").write_text(f"JOBS = {3 * jobs}\n" + SNAKEFILE)
+        (work / "job_nothing.py").write_text(JOB)
+        (work / "job_torch.py").write_text("import torch  # noqa: F401\n" + JOB)
+        for kind in ("nothing", "torch"):
+            wall = []
+            for first, count in ((0, jobs), (jobs, 2 * jobs)):
+                targets = [f"out/{kind}/{i}.txt" for i in range(first, first + count)]
+                # targets first: --quiet takes several values and would swallow them
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "snakemake",
+                    *targets,
+                    "--cores",
+                    "2",
+                    "--quiet",
+                    "all",
+                ]
+                start = time.perf_counter()
+                subprocess.run(cmd, cwd=work, check=True, capture_output=True)
+                wall.append(time.perf_counter() - start)
+            out[f"snakemake job importing {kind} (slot s per job)"] = 2 * (wall[1] - wall[0]) / jobs
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--jobs", type=int, default=20, help="Snakemake jobs per kind (0: skip)")
     ap.add_argument("--out", default="bench/startup.csv")
     args = ap.parse_args()
     best = {name: float("inf") for name in CASES}
     for _ in range(args.repeats):
         for name, code in CASES.items():
             best[name] = min(best[name], _seconds(code))
+    if args.jobs:
+        best |= _slot_per_job(args.jobs)
     frame = pd.DataFrame({"case": list(best), "seconds": list(best.values())})
     frame["vs_import_torch"] = frame["seconds"] / best["import torch"]
     frame.to_csv(args.out, index=False)

@@ -78,6 +78,20 @@ def test_a_preset_is_the_whole_config(preset, tmp_path):
             assert list(cfg[section]) == list(given[section]), section
 
 
+def test_the_bench_cut_overlays_change_only_what_they_say():
+    cuts = [ROOT / "bench" / "cuts" / name for name in ("lean.yaml", "quick.yaml")]
+    cfg = resolve([ROOT / "config.yaml", *cuts])
+    given = merge(*(yaml.safe_load(p.read_text()) for p in cuts))
+    _contains(cfg, given)
+    assert cfg["run"] == "mnist5k_quick"  # its own results/<run>/, not the default's
+    for section in ("classifiers", "attacks", "saliency", "detectors"):
+        assert list(cfg[section]) == list(DEFAULT[section]), section
+    # what the overlays leave alone stays the default's
+    assert cfg["classifiers"]["mnist_net"]["lr"] == DEFAULT["classifiers"]["mnist_net"]["lr"]
+    assert cfg["attacks"]["dynamic"]["steps"] == DEFAULT["attacks"]["dynamic"]["steps"]
+    assert cfg["dataset"]["split"]["train"] == DEFAULT["dataset"]["split"]["train"]
+
+
 def test_paper_preset_does_not_inherit_the_default_deepfool_cut():
     cfg = resolve([ROOT / "config" / "paper_mnist.yaml"])
     assert "candidates" not in cfg["attacks"]["deepfool"]  # the attack's own default: all

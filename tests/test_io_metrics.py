@@ -31,6 +31,16 @@ def test_model_roundtrip_and_truncated_checkpoint(tmp_path):
         load_model(tmp_path / "cut.pt")
 
 
+def test_alexnet_cifar_has_the_cuda_convnet_layout():
+    m = build("alexnet_cifar", (3, 32, 32))
+    assert m(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    assert features_at(m, "pool2")(torch.zeros(2, 3, 32, 32)).shape == (2, 64, 8, 8)
+    widths = [p.shape[0] for n, p in m.named_parameters() if n.endswith("weight")]
+    assert widths == [64, 64, 384, 192, 10]
+    # 5x5x3x64 + 5x5x64x64 + 4096x384 + 384x192 + 192x10 weights and their biases
+    assert sum(p.numel() for p in m.parameters()) == 1_756_426
+
+
 def test_features_at_named_layer():
     m = build("mnist_net", (1, 28, 28))
     assert features_at(m, "relu2")(torch.zeros(2, 1, 28, 28)).shape == (2, 128, 5, 5)

@@ -73,9 +73,10 @@ def _conv_pairs(in_shape, widths) -> OrderedDict:
 
 
 @ARCHS.register("cifar_net")
-def cifar_net(in_shape, n_out: int = 10, dropout: float = 0.6) -> nn.Sequential:
-    """CIFAR-NET (App. A): 2x32, pool, 2x64, pool, 2x128, pool, dense 128, dense 10."""
-    body = _conv_pairs(in_shape, (32, 64, 128))
+def cifar_net(in_shape, n_out: int = 10, dropout: float = 0.6, width: int = 32) -> nn.Sequential:
+    """CIFAR-NET (App. A): 2x32, pool, 2x64, pool, 2x128, pool, dense 128, dense 10 (``width``
+    scales the convolutions: w, 2w, 4w)."""
+    body = _conv_pairs(in_shape, (width, 2 * width, 4 * width))
     return _with_head(body, in_shape, n_out, dropout, hidden=(128,))
 
 
@@ -103,6 +104,25 @@ def lenet(in_shape, n_out: int = 10, dropout: float = 0.0) -> nn.Sequential:
         pool2=nn.MaxPool2d(2),
     )
     return _with_head(body, in_shape, n_out, dropout, hidden=(120, 84))
+
+
+@ARCHS.register("alexnet_cifar")
+def alexnet_cifar(in_shape, n_out: int = 10, dropout: float = 0.0) -> nn.Sequential:
+    """Krizhevsky's AlexNet-style net for 32x32 images (cuda-convnet's layers-18pct, as in
+    TensorFlow's CIFAR-10 model): 64 5x5 convolutions, 3x3 max-pool of stride 2, local response
+    normalisation, 64 5x5, normalisation, pool, dense 384, dense 192, dense n_out. Nguyen 2018's
+    f1 on CIFAR-10 (Sec. 3.3)."""
+    body = OrderedDict(
+        conv1=nn.Conv2d(in_shape[0], 64, 5, padding=2),
+        relu1=nn.ReLU(),
+        pool1=nn.MaxPool2d(3, stride=2, padding=1),
+        norm1=nn.LocalResponseNorm(4, alpha=0.001 / 9.0, beta=0.75, k=1.0),
+        conv2=nn.Conv2d(64, 64, 5, padding=2),
+        relu2=nn.ReLU(),
+        norm2=nn.LocalResponseNorm(4, alpha=0.001 / 9.0, beta=0.75, k=1.0),
+        pool2=nn.MaxPool2d(3, stride=2, padding=1),
+    )
+    return _with_head(body, in_shape, n_out, dropout, hidden=(384, 192))
 
 
 @ARCHS.register("assira_net")
