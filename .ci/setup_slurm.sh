@@ -62,7 +62,7 @@ if [ "$FAKE_GPUS" -gt 0 ]; then
 fi
 
 # MinJobAge: squeue forgets a finished job after this many seconds; keep it well above the
-# profile's status interval. DefMemPerCPU: without it a job takes the whole node's memory
+# profile's status interval (an hour here, so the tests can read every job of a long run). DefMemPerCPU: without it a job takes the whole node's memory
 # and jobs run one at a time.
 cat > /etc/slurm/slurm.conf <<EOF
 ClusterName=advsal-ci
@@ -83,7 +83,7 @@ DefMemPerCPU=1000
 MpiDefault=none
 ReturnToService=2
 AccountingStorageType=accounting_storage/none
-MinJobAge=600
+MinJobAge=3600
 GresTypes=gpu
 NodeName=$host NodeAddr=127.0.0.1 $topology RealMemory=$mem $gres State=UNKNOWN
 PartitionName=$PARTITION Nodes=$host Default=YES MaxTime=INFINITE State=UP

@@ -14,12 +14,13 @@ import shutil
 import signal
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.helpers import ROOT, snakemake_command
+from tests.helpers import ROOT, job_stats, snakemake_command
 
 TARGET = "results/mnist5k/tables/certified.csv"
 GPU_RULES = {"train_certified", "attack_certified"}
@@ -63,8 +64,8 @@ def _slurm_args() -> list[str]:
     ]
 
 
-def _run(cmd: list[str]) -> str:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
+def _run(cmd: list[str], timeout: int = 900) -> str:
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     return out
@@ -143,3 +144,57 @@ def test_tiny_dag_through_slurm_killed_cancelled_and_resumed_equals_local(tmp_pa
     ours, theirs = (pd.read_csv(d / TARGET).drop(columns=TIMING) for d in (cluster, local))
     pd.testing.assert_frame_equal(ours, theirs)
     assert os.listdir(cluster / ".snakemake" / "incomplete") == []
+
+
+WHOLE = os.environ.get("ADVSAL_SLURM_WHOLE") == "1"
+
+
+def _gpu_rules() -> set[str]:
+    """The rules that declare `gpu=1` in workflow/rules/*.smk, and those `use rule`-derived
+    from one."""
+    rules, derived = set(), []
+    for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
+        text = smk.read_text()
+        for block in re.split(r"^(?=rule |checkpoint )", text, flags=re.M):
+            name = re.match(r"(?:rule|checkpoint) (\w+):", block)
+            if name and re.search(r"\bgpu=1\b", block):
+                rules.add(name.group(1))
+        derived += re.findall(r"^use rule (\w+) as (\w+)", text, flags=re.M)
+    return rules | {new for old, new in derived if old in rules}
+
+
+def _tables(results: Path) -> dict[str, pd.DataFrame]:
+    """Every CSV a run wrote, by path, without its wall-clock columns (benchmarks left out)."""
+    return {
+        str(p.relative_to(results)): pd.read_csv(p).drop(columns=TIMING, errors="ignore")
+        for p in sorted(results.rglob("*.csv"))
+        if "benchmarks" not in p.parts
+    }
+
+
+@pytest.mark.skipif(
+    not WHOLE, reason="the whole tiny DAG through SLURM (~20 min): CI sets ADVSAL_SLURM_WHOLE=1"
+)
+def test_whole_tiny_dag_through_slurm_equals_local(tmp_path):
+    local, cluster = tmp_path / "local", tmp_path / "slurm"
+    planned = job_stats(_run(_command(local, "--cores", "2", "--resources", "gpu=2")))
+    planned.pop("all", None)  # the target rule runs no code: Snakemake never submits it
+    args = [a for a in _slurm_args() if a != TARGET]  # every target of the tiny config
+    out = _run(_command(cluster, *args), timeout=2400)  # ~17 min here: 119 short jobs, 2 CPUs
+    assert "steps (100%) done" in out
+    jobs = _jobs(_run_id(out))
+    assert Counter(j["rule"] for j in jobs) == planned  # every job went through SLURM once
+    gpu_rules = _gpu_rules()
+    assert {"train_classifier", "attack", "train_detector"} <= gpu_rules
+    assert {j["rule"] for j in jobs} & gpu_rules and {j["rule"] for j in jobs} - gpu_rules
+    for job in jobs:
+        want = "gres:gpu:1" if job["rule"] in gpu_rules else None
+        assert job["gpu"] == want, job
+    ours, theirs = (_tables(d / "results") for d in (cluster, local))
+    assert len(ours) > 50 and list(ours) == list(theirs)
+    for name, frame in ours.items():
+        pd.testing.assert_frame_equal(frame, theirs[name], obj=name)
+    if os.environ.get("ADVSAL_SLURM_LOG"):
+        with Path(os.environ["ADVSAL_SLURM_LOG"]).open("a") as fh:
+            fh.write(f"\nThe whole tiny DAG through SLURM: {len(jobs)} jobs\n{out}\n")
+            fh.write(f"local vs SLURM: {len(ours)} CSV files, equal (timing columns dropped)\n")
