@@ -62,8 +62,8 @@ if [ "$FAKE_GPUS" -gt 0 ]; then
 fi
 
 # MinJobAge: squeue forgets a finished job after this many seconds; keep it well above the
-# profile's status interval (an hour here, so the tests can read every job of a long run). DefMemPerCPU: without it a job takes the whole node's memory
-# and jobs run one at a time.
+# profile's status interval (an hour here, so the tests can read back every job of a long run).
+# DefMemPerCPU: without it a job takes the whole node's memory and jobs run one at a time.
 cat > /etc/slurm/slurm.conf <<EOF
 ClusterName=advsal-ci
 SlurmctldHost=$host(127.0.0.1)

@@ -3,10 +3,9 @@
 Same model (MNIST-NET trained briefly on the shipped digits, its parameters left trainable as a
 user's model would be), same images, batch and device. On each batch the libraries take turns
 ``--repeats`` times and each keeps its fastest time, so a slow spell of a noisy machine slows
-them alike. Beside the speed:
-the success rate (f's prediction changed) and the mean norm of the successful adversarials in
-the attack's own norm, so a faster attack is not a weaker one. Prints a ratio table (ours /
-fastest peer) and writes it as CSV.
+them alike. Beside the speed: the success rate (f's prediction changed) and the mean norm of
+the successful adversarials in the attack's own norm, so a faster attack is not a weaker one.
+Prints a ratio table (ours / fastest peer) and writes it as CSV.
 
     .venv/bin/python bench/attacks.py [--n 512] [--n-slow 128] [--batch 256] [--repeats 5]
 """

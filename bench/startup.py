@@ -2,13 +2,14 @@
 
 Every Snakemake job is a fresh Python process: it pays for ``import torch`` and, in a training
 job, for building its optimiser. ``torch.optim``'s optimisers import ``torch._dynamo`` when
-built (~2 s here); ``advsal.optim`` applies the same updates without it. Each case runs in a
+built (~1.5 s here); ``advsal.optim`` applies the same updates without it. Each case runs in a
 fresh interpreter, the cases taking turns, best of ``--repeats``. Prints a table (seconds and
 the ratio to ``import torch`` alone) and writes it as CSV.
 
-``--jobs N`` adds what that costs a Snakemake run: N ``script:`` jobs that only import torch
-against N that import nothing, on two cores (seconds of slot per job: the wall time times two
-over N), so Snakemake's own handling of a job is told apart from the interpreter's start.
+``--jobs N`` adds what that costs a Snakemake run: ``script:`` jobs that only import torch
+against jobs that import nothing, two at a time on two cores. Seconds of slot per job are a run
+of 2N jobs less a run of N (Snakemake's own start cancels out), times two, over N; so
+Snakemake's handling of a job is told apart from the interpreter's start.
 
     .venv/bin/python bench/startup.py [--repeats 5] [--jobs 20] [--out bench/startup.csv]
 """

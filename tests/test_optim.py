@@ -1,5 +1,5 @@
 """advsal.optim against torch.optim as the oracle: the same parameters bit for bit, without the
-~2 s import of torch._dynamo that constructing a torch.optim optimiser costs."""
+~1.5 s import of torch._dynamo that constructing a torch.optim optimiser costs."""
 
 from __future__ import annotations
 

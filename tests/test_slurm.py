@@ -180,7 +180,7 @@ def test_whole_tiny_dag_through_slurm_equals_local(tmp_path):
     planned = job_stats(_run(_command(local, "--cores", "2", "--resources", "gpu=2")))
     planned.pop("all", None)  # the target rule runs no code: Snakemake never submits it
     args = [a for a in _slurm_args() if a != TARGET]  # every target of the tiny config
-    out = _run(_command(cluster, *args), timeout=2400)  # ~17 min here: 119 short jobs, 2 CPUs
+    out = _run(_command(cluster, *args), timeout=2400)  # ~15 min here: 118 short jobs, 2 CPUs
     assert "steps (100%) done" in out
     jobs = _jobs(_run_id(out))
     assert Counter(j["rule"] for j in jobs) == planned  # every job went through SLURM once

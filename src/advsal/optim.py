@@ -1,7 +1,7 @@
 """Adam and SGD with momentum, step for step the updates of ``torch.optim`` on the CPU.
 
 Why not ``torch.optim``: constructing any of its optimisers imports ``torch._dynamo`` (its
-methods are wrapped to keep the compiler out), which costs ~2.3 s, more than many of the
+methods are wrapped to keep the compiler out), which costs ~1.5 s, more than many of the
 pipeline's training jobs spend training. These classes apply the same arithmetic as torch's
 single-tensor code paths (its default on the CPU), so a job trains to the same parameters bit
 for bit (tested against ``torch.optim`` as the oracle); ``param_groups[0]["lr"]`` is the learning
