@@ -51,3 +51,18 @@ def train_small(arch: str, splits, epochs: int, lr: float, **params):
         model, splits.x["train"], splits.y["train"], splits.x["val"], splits.y["val"], **kw
     )
     return model.eval()
+
+
+def paper_rows(
+    item: dict, frames: dict, setting: dict, published: dict | None = None
+) -> list[dict]:
+    """One paper-reference item compared on ``frames`` (table name -> DataFrame) for a run of
+    ``setting`` (advsal.paper.run_setting's shape); ``published``: the setting the reference
+    declares (none: every row is like-for-like)."""
+    from advsal.paper import Context, load_reference
+    from advsal.paper.compare import compare
+    from advsal.paper.kinds import Tables
+
+    ctx = Context(setting, load_reference())
+    entry = {"setting": published or {}, "items": [{"target": "T", "text": "a result", **item}]}
+    return compare(entry, Tables(frames, ctx.attack_types, ctx.features), ctx)

@@ -48,7 +48,7 @@ def test_default_config_is_valid_and_gets_defaults():
     unnamed = [a for a, s in DEFAULT["attacks"].items() if "classifier" not in s]
     assert {cfg["attacks"][a]["classifier"] for a in unnamed} == {"mnist_net"}
     assert cfg["detectors"]["metzen"]["classifier"] == "resnet"
-    assert ("bim_l2", "4.0") in attack_grid(cfg)
+    assert ("bim_l2", "4.5") in attack_grid(cfg)
 
 
 PRESETS = sorted((ROOT / "config").glob("*.yaml"))

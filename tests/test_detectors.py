@@ -48,3 +48,15 @@ def test_corrupted_checkpoint_gives_a_clear_error(tmp_path):
     bad.write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(CheckpointError, match="corrupted or unreadable"):
         load_detector(bad)
+
+
+def test_jsd_reads_the_raw_map_unless_asked_to_standardise():
+    x, s = torch.rand(4, 1, 12, 12), 0.01 * torch.randn(4, 1, 12, 12)
+    raw = DETECTORS.get("jsd")((1, 12, 12), width=8)
+    raw.fit_normalizer(x, s)
+    torch.testing.assert_close(raw.net_input(x, s)[:, 1:], s)  # the papers' JSD: as it is
+    std = DETECTORS.get("jsd")((1, 12, 12), width=8, scale="standardised")
+    std.fit_normalizer(x, s)
+    assert std.net_input(x, s)[:, 1:].std().item() == pytest.approx(1.0, rel=1e-4)
+    with pytest.raises(ValueError, match="scale must be one of raw, standardised"):
+        DETECTORS.get("jsd")((1, 12, 12), scale="max")

@@ -34,6 +34,7 @@ def test_metzen_imagenet10_plans_on_a_user_folder(tmp_path):
     jobs = _dry_run(tmp_path, "metzen_imagenet10.yaml", "--config", f"dataset={{root: {folder}}}")
     assert jobs["train_detector"] == 3 * 3 + 2 and jobs["depth_sweep"] == 1
     assert "dynamic_attack" not in jobs
+    assert jobs["figure_paper"] == 1  # its Sec. 4.2 claims (metzen2017_imagenet10)
 
 
 @pytest.mark.slow
@@ -45,6 +46,7 @@ def test_assira_plans_the_saliency_model_and_four_detectors(tmp_path):
     assert jobs["attack"] == 5 and jobs["train_detector"] == 4 * 6
     assert jobs["train_saliency"] == 1 and jobs["saliency_shift"] == 2
     assert jobs["figure_fit_test"] == 1 and jobs["evaluate_detector"] == 4
+    assert jobs["figure_paper"] == 1  # the paper's ASSIRA column (saliency2020_assira)
 
 
 @pytest.mark.slow
@@ -52,12 +54,13 @@ def test_assira_plans_the_saliency_model_and_four_detectors(tmp_path):
     "preset,folder,expect",
     [
         # Zhang on full MNIST (16 budgets of four gradient attacks + 4 eps-less ones) and on
-        # CIFAR-10 (12 budgets), each x (jsd, id): Table 1 and Fig. 3
+        # CIFAR-10 (12 budgets and JSMA for Fig. 4), each x (jsd, id): Table 1, Fig. 3 and 4
         ("paper_mnist.yaml", None, {"attack": 20, "train_detector": 40, "tables": 1}),
-        ("cifar10.yaml", None, {"attack": 12, "train_detector": 24, "figure_eps_matrix": 2}),
+        ("cifar10.yaml", None, {"attack": 13, "train_detector": 26, "figure_eps_matrix": 2}),
         # the best-fidelity Zhang preset on the shipped digits: 13 JSD fits, the layer study
         ("zhang2018_mnist5k.yaml", None, {"attack": 13, "train_detector": 13, "layer_study": 1}),
-        ("zhang2018_imagenet10.yaml", "x", {"attack": 12, "train_detector": 12, "layer_study": 1}),
+        # Fig. 5's three budgets per attack
+        ("zhang2018_imagenet10.yaml", "x", {"attack": 9, "train_detector": 9, "layer_study": 1}),
         # six attacks x four detectors + the combined fits, the white-box attack over 3 seeds
         (
             "saliency2020_mnist.yaml",
@@ -89,4 +92,4 @@ def test_paper_presets_plan_their_tables(tmp_path, preset, folder, expect):
         extra = ["--config", f"dataset={{root: {tmp_path / folder}}}"]
     jobs = _dry_run(tmp_path, preset, *extra)
     assert {rule: jobs.get(rule) for rule in expect} == expect
-    assert jobs["paper_comparison"] == 1
+    assert jobs["paper_comparison"] == 1 and jobs["figure_paper"] == 1  # every preset compares

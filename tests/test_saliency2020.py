@@ -10,12 +10,12 @@ import torch
 from advsal.config import ConfigError, resolve
 from advsal.detectors import DETECTORS
 from advsal.io import save_tensors
-from advsal.paper import claim_rows
 from advsal.saliency import SALIENCY
 from advsal.stages.detector import mixed_sources, pick_rows
 from advsal.stages.saliency import different_partner, rms_distance, saliency_shift
 from advsal.tables import build_tables
 from advsal.training import as_float
+from tests.helpers import paper_rows
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +182,7 @@ def test_saliency_shift_finds_a_real_shift_and_none_where_there_is_none(tmp_path
             ("b", "0.1"): (tmp_path / "adv.pt", tmp_path / "far.pt"),
         },
         tmp_path / "out.csv",
+        tmp_path / "pairs.csv",
         seed=0,
         device="cpu",
     ).set_index("attack")
@@ -190,6 +191,15 @@ def test_saliency_shift_finds_a_real_shift_and_none_where_there_is_none(tmp_path
     # independent maps are as far apart as two different images: no significant difference
     assert frame.loc["b", "p_value"] > 0.01
     assert frame.loc["b", "ratio_to_different"] == pytest.approx(1.0, abs=0.15)
+    # Table 5: a's maps (the clean ones, nearly) against b's, in both orders, as far apart as
+    # b's from the clean maps
+    pairs = pd.read_csv(tmp_path / "pairs.csv")
+    assert list(zip(pairs["attack_a"], pairs["attack_b"], strict=True)) == [("a", "b"), ("b", "a")]
+    assert pairs["mean"].nunique() == 1 and (pairs["n"] == 60).all()
+    assert pairs["mean"].iloc[0] == pytest.approx(frame.loc["b", "mean"], rel=0.05)
+    assert pairs["ratio_to_different"].iloc[0] == pytest.approx(
+        frame.loc["b", "ratio_to_different"], rel=0.05
+    )
 
 
 def test_tables_split_combined_and_fit_test_cells(tmp_path):
@@ -240,47 +250,42 @@ def test_tables_split_combined_and_fit_test_cells(tmp_path):
     assert len(t["fit_test"]) == 4  # fits x tests among (fgsm 0.2, deepfool)
     assert set(t["combined"]["attack_test"]) == {"fgsm", "all"}  # not fgsm 0.1
     assert "all" not in set(t["table1"]["attack"]) and "all" not in set(t["eps_matrix"]["attack"])
-    rows = claim_rows(
-        {
-            "claims": [
-                {
-                    "kind": "cells",
-                    "target": "Table 6",
-                    "text": "combined",
-                    "table": "combined",
-                    "where": {"attack_test": "all"},
-                    "cells": [{"match": {"detector": "spd"}, "accuracy": 0.99}],
-                }
-            ]
-        },
-        {"combined": t["combined"]},
-    )
-    assert rows[0]["reproduced"] == pytest.approx(0.88) and rows[0]["published"] == 0.99
+    item = {
+        "kind": "cells",
+        "table": "combined",
+        "where": {"attack_test": "all"},
+        "tolerance": 0.05,
+        "tolerance_reason": "two standard errors on the test images",
+        "cells": [{"match": {"detector": "spd"}, "accuracy": 0.99}],
+    }
+    setting = {"attacks": {}, "detectors": {}, "classifiers": {}, "dataset": "mnist"}
+    (row,) = paper_rows(item, {"combined": t["combined"]}, setting)
+    assert row["reproduced"] == pytest.approx(0.88) and row["published"] == 0.99
+    assert row["verdict"] == "fails"  # 0.11 below the published 0.99, outside its 0.05
 
 
-def test_versus_finding_counts_attacks_where_a_matches_b():
+def test_versus_jsd_not_better_than_id_fails_when_jsd_wins_most_attacks():
+    """The 2020 paper's finding (JSD does not improve on ID) fails where the data says the
+    other thing, as Zhang et al. would have it."""
     frame = pd.DataFrame(
         {
             "detector": ["id"] * 3 + ["jsd"] * 3,
             "attack": ["a", "b", "c"] * 2,
-            "d_accuracy": [0.99, 0.9, 0.8, 0.98, 0.95, 0.7],
+            "d_accuracy": [0.99, 0.9, 0.8, 0.98, 0.95, 0.9],
         }
     )
-    claim = {
+    item = {
         "kind": "versus",
-        "target": "finding",
-        "text": "JSD vs ID",
         "table": "table1",
         "column": "d_accuracy",
         "a": "id",
         "b": "jsd",
         "margin": 0.01,
-        "if_most": "ID holds its own",
-        "if_few": "JSD wins",
     }
-    (row,) = claim_rows({"claims": [claim]}, {"table1": frame})
-    assert row["reproduced"] == 2 and row["published"] == 3
-    assert "b (+0.05)" in row["cell"] and row["note"] == "finding: ID holds its own"
+    setting = {"attacks": {}, "detectors": {}, "classifiers": {}, "dataset": "mnist"}
+    (row,) = paper_rows(item, {"table1": frame}, setting)
+    assert row["verdict"] == "fails" and row["reproduced"] == pytest.approx(1 / 3)
+    assert "b (+0.05), c (+0.10)" in row["reason"]
 
 
 def test_a_combined_detector_is_fitted_and_scored_on_the_mix(tmp_path):

@@ -19,15 +19,18 @@ from advsal.config import (
 )
 from advsal.detectors import DETECTORS
 from advsal.models import ATTACHMENT_POINTS
+from advsal.paper import check_paper_keys, run_setting
 from advsal.provenance import code_hash
 from advsal.saliency import SALIENCY
 
+REFERENCE = f"{workflow.basedir}/workflow/paper_reference.yaml"
 try:
     _resolved = resolve(
         workflow.config_settings.configfiles,
         dict(workflow.config_settings.config),
         default=f"{workflow.basedir}/config.yaml",
     )
+    check_paper_keys(_resolved, REFERENCE)  # and the reference file's schema, before any job
 except ConfigError as err:
     sys.exit(str(err))
 config.clear()
@@ -45,6 +48,7 @@ SALIENCIES = list(config["saliency"])
 DETECTORS_ = list(config["detectors"])
 CERT = config["certified"] or {}  # Nguyen Fig. 6
 CERT_MODELS = ["plain", "certified"] if CERT else []
+PAPERS = [config["evaluation"]["paper"]] if isinstance(config["evaluation"]["paper"], str) else list(config["evaluation"]["paper"] or [])
 SPLITS = ["train", "val", "test"]
 RES = config["resources"]
 PLOTS = config["plots"]
@@ -76,6 +80,7 @@ wildcard_constraints:
     eps=r"[0-9][0-9.e+-]*|none",
     seed=r"[0-9]+",
     model="plain|certified",
+    paper=_one_of(PAPERS) if PAPERS else "(?!)",
 
 
 def code(script):
@@ -192,7 +197,7 @@ def final_targets():
         figure("detectability"),
         *([figure("fit_test")] if explicit_fits() else []),
         *[figure(f"examples_{s}") for s in shift_saliencies()],
-        *[f"{R}/tables/saliency_shift_{s}.csv" for s in shift_saliencies()],
+        *[f"{R}/tables/saliency_{t}_{s}.csv" for s in shift_saliencies() for t in ("shift", "pairs")],
         *[figure(f"classifier_training_{c}") for c in CLASSIFIERS],
         *[f"{R}/tables/depth_sweep_{d}.csv" for d in depth_detectors()],
         *[figure(f"depth_sweep_{d}") for d in depth_detectors()],
@@ -204,4 +209,5 @@ def final_targets():
         *([f"{R}/tables/certified.csv", figure("certified")] if CERT_MODELS else []),
         f"{R}/paper_comparison.md",
         f"{R}/paper_comparison.csv",
+        *[figure(f"paper_{p}") for p in PAPERS],
     ]

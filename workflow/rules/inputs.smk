@@ -161,18 +161,14 @@ def cert_settings(wc):
 def paper_inputs(wc):
     """The reference file and every table a comparison may read (those this run makes)."""
     out = {
-        "reference": f"{workflow.basedir}/workflow/paper_reference.yaml",
-        "table1": rules.tables.output.table1,
-        "eps_matrix": rules.tables.output.eps_matrix,
-        "detectability": rules.tables.output.detectability,
+        "reference": REFERENCE,
+        **{t: getattr(rules.tables.output, t) for t in TABLES},
         "attack_summary": rules.attack_summary.output[0],
-        "fit_test": rules.tables.output.fit_test,
-        "combined": rules.tables.output.combined,
     }
     if config["layer_study"]:
         out["layer_study"] = rules.layer_study.output.table
-    if shift_saliencies():
-        out["saliency_shift"] = [f"{R}/tables/saliency_shift_{s}.csv" for s in shift_saliencies()]
+    for t in ("shift", "pairs") if shift_saliencies() else ():
+        out[f"saliency_{t}"] = [f"{R}/tables/saliency_{t}_{s}.csv" for s in shift_saliencies()]
     if DYNAMIC:
         out["adaptive"] = rules.dynamic_tables.output.adaptive
     if WHITEBOX:

@@ -1,5 +1,7 @@
-# Stage 8: published vs reproduced numbers and claims, side by side (Markdown, and a CSV for the
-# report). Each reference in `evaluation.paper` reads the tables it compares with.
+# Stage 8: published vs reproduced numbers and claims, side by side (Markdown, a CSV for the
+# report, a figure per paper), each row with a verdict. Each reference in `evaluation.paper`
+# reads the tables it compares with; `setting` is what it must know of the run (dataset,
+# networks, budgets) to tell like-for-like rows from proxies.
 rule paper_comparison:
     input:
         unpack(paper_inputs),
@@ -7,7 +9,8 @@ rule paper_comparison:
         markdown=f"{R}/paper_comparison.md",
         csv=in_report(f"{R}/paper_comparison.csv", "paper_comparison", "Paper comparison"),
     params:
-        paper=config["evaluation"]["paper"],
+        paper=PAPERS,
+        setting=run_setting(config),
         run=RUN,
         code=code("paper_comparison"),
     log:
@@ -16,3 +19,21 @@ rule paper_comparison:
         "../../envs/advsal.yaml"
     script:
         "../scripts/paper_comparison.py"
+
+
+# one figure per paper: published vs reproduced cells around y = x, the tolerance each must fall
+# within, proxies and context cells in their own markers
+rule figure_paper:
+    input:
+        rules.paper_comparison.output.csv,
+    output:
+        in_report(figure("paper_{paper}"), "paper_figure", "Paper comparison"),
+    params:
+        plots=PLOTS,
+        code=code("figure_paper"),
+    log:
+        f"{R}/logs/figures/paper_{{paper}}.log",
+    conda:
+        "../../envs/advsal.yaml"
+    script:
+        "../scripts/figure_paper.py"

@@ -76,12 +76,14 @@ rule saliency_adv:
 
 
 # model_based_saliency2020 Table 1: how far each instance's maps move under each attack, against
-# the distance between the maps of two different clean images (Mann-Whitney U).
+# the distance between the maps of two different clean images (Mann-Whitney U); Table 5: how far
+# apart two attacks' maps of the same image are.
 rule saliency_shift:
     input:
         unpack(shift_inputs),
     output:
-        in_report(f"{R}/tables/saliency_shift_{{saliency}}.csv", "saliency_shift", "Tables"),
+        shift=in_report(f"{R}/tables/saliency_shift_{{saliency}}.csv", "saliency_shift", "Tables"),
+        pairs=in_report(f"{R}/tables/saliency_pairs_{{saliency}}.csv", "saliency_pairs", "Tables"),
     params:
         settings=lambda wc: config["saliency"][wc.saliency],
         runtime=RUNTIME,

@@ -1,5 +1,6 @@
 """Rule saliency_shift: distances between clean and adversarial maps of one saliency instance
-(model_based_saliency2020 Table 1). Inputs are named ``adv|attack|eps`` and ``sal|attack|eps``."""
+(model_based_saliency2020 Table 1), and between two attacks' maps of one image (its Table 5).
+Inputs are named ``adv|attack|eps`` and ``sal|attack|eps``."""
 
 from advsal.runtime import log_to
 from advsal.stages.common import grouped_inputs
@@ -15,7 +16,8 @@ with log_to(snakemake.log[0]):
         inp.model,
         inp.sal_clean,
         {c: (adv, named["sal"][c]) for c, adv in named["adv"].items()},
-        snakemake.output[0],
+        snakemake.output.shift,
+        snakemake.output.pairs,
         **p.runtime,
         threads=snakemake.threads,
     )

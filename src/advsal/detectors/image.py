@@ -31,13 +31,21 @@ class ImageDetector(Detector):
 
 @DETECTORS.register("jsd")
 class SaliencyImageDetector(ImageDetector):
-    """JSD: image and standardised saliency concatenated on the channel axis."""
+    """JSD: image and saliency concatenated on the channel axis. ``scale: raw`` (the papers:
+    Zhang et al. concatenate the map as it is, model_based_saliency2020 the logits' gradient)
+    or ``standardised`` (the training maps' mean and std: it blows the map up about ten-fold
+    on MNIST-NET, where the detector then overfits it: iterative l_2 at 3.0 detected at 0.70
+    against 0.96 raw, one run of the default's 300 training images)."""
 
     needs_saliency = True
     title = "JSD"
+    SCALES = ("raw", "standardised")
 
-    def __init__(self, in_shape, **params):
+    def __init__(self, in_shape, scale: str = "raw", **params):
+        if scale not in self.SCALES:
+            raise ValueError(f"scale must be one of {', '.join(self.SCALES)}, got {scale!r}")
         super().__init__(in_shape, **params)
+        self.params["scale"] = self.scale = scale
         self.register_buffer("s_mean", torch.zeros(()))
         self.register_buffer("s_std", torch.ones(()))
 
@@ -46,8 +54,9 @@ class SaliencyImageDetector(ImageDetector):
         return (2 * c, *hw)
 
     def fit_normalizer(self, x, s):
-        self.s_mean.fill_(s.mean().item())
-        self.s_std.fill_(s.std().item() + 1e-12)
+        if self.scale == "standardised":
+            self.s_mean.fill_(s.mean().item())
+            self.s_std.fill_(s.std().item() + 1e-12)
 
     def net_input(self, x, s=None):
         if s is None:

@@ -84,12 +84,13 @@ def rms_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def saliency_shift(
-    name, settings, data, model, sal_clean, tests, out_csv, *, seed, device, threads=None
+    name, settings, data, model, sal_clean, tests, out_csv, out_pairs, *, seed, device, threads=None
 ):
     """model_based_saliency2020 Table 1 for one saliency instance: the L2 distance between the
     maps of a clean test image and of its adversarial (those that change f's prediction), per
     (attack, eps), against the distance between the maps of two different clean images; a
-    two-sided Mann-Whitney U test says whether the two samples differ.
+    two-sided Mann-Whitney U test says whether the two samples differ. Its Table 5 in
+    ``out_pairs``: :func:`saliency_pairs`.
 
     ``tests`` maps (attack, eps) -> (adversarial test file, maps file)."""
     import pandas as pd
@@ -103,6 +104,7 @@ def saliency_shift(
     s_clean = io.load_tensors(sal_clean, expect=SPLITS)["test"]
     clean_pred = predict(clf, [x], device=dev).argmax(1)
     different = rms_distance(s_clean, s_clean[different_partner(len(x), seed)]).numpy()
+    adv_maps = {}
     rows = [
         {
             "attack": "different images",
@@ -117,6 +119,7 @@ def saliency_shift(
         x_adv = load_adv(adv)
         changed = predict(clf, [x_adv], device=dev).argmax(1) != clean_pred
         s_adv = io.load_tensors(maps, expect=("test",))["test"]
+        adv_maps[(attack, eps)] = (s_adv, changed)
         dist = rms_distance(s_clean[changed], s_adv[changed]).numpy()
         row = {"attack": attack, "eps": eps, "n": int(changed.sum())}
         if len(dist):
@@ -143,4 +146,40 @@ def saliency_shift(
     frame.insert(0, "saliency", name)
     frame["ratio_to_different"] = frame["mean"] / rows[0]["mean"]
     io.write_csv(out_csv, frame)
+    pairs = saliency_pairs(adv_maps, rows[0]["mean"])
+    pairs.insert(0, "method", settings["method"])
+    pairs.insert(0, "saliency", name)
+    io.write_csv(out_pairs, pairs)
+    return frame
+
+
+PAIR_COLUMNS = ["attack_a", "eps_a", "attack_b", "eps_b", "n", "mean", "std", "ratio_to_different"]
+
+
+def saliency_pairs(adv_maps: dict, different: float):
+    """model_based_saliency2020 Table 5: the distance between the maps of one test image
+    attacked two ways, over the images both attacks move off f's prediction; each pair in both
+    orders (the distance is symmetric), and over the different-images mean ``different``.
+
+    ``adv_maps``: (attack, eps) -> (maps of its adversarials, which images it moved)."""
+    import pandas as pd
+
+    rows = []
+    keys = list(adv_maps)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            (s_a, moved_a), (s_b, moved_b) = adv_maps[a], adv_maps[b]
+            both = moved_a & moved_b
+            dist = rms_distance(s_a[both], s_b[both])
+            stats = {
+                "n": int(both.sum()),
+                "mean": float(dist.mean()) if len(dist) else float("nan"),
+                "std": float(dist.std(unbiased=False)) if len(dist) else float("nan"),
+            }
+            for x, y in ((a, b), (b, a)):
+                rows.append(
+                    {"attack_a": x[0], "eps_a": x[1], "attack_b": y[0], "eps_b": y[1], **stats}
+                )
+    frame = pd.DataFrame(rows, columns=PAIR_COLUMNS[:-1])
+    frame["ratio_to_different"] = frame["mean"] / different
     return frame
