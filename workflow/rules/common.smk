@@ -19,7 +19,7 @@ from advsal.config import (
 )
 from advsal.detectors import DETECTORS
 from advsal.models import ATTACHMENT_POINTS
-from advsal.paper import check_paper_keys, run_setting
+from advsal.paper import check_paper_keys, paper_keys, run_setting
 from advsal.provenance import code_hash
 from advsal.saliency import SALIENCY
 
@@ -48,7 +48,7 @@ SALIENCIES = list(config["saliency"])
 DETECTORS_ = list(config["detectors"])
 CERT = config["certified"] or {}  # Nguyen Fig. 6
 CERT_MODELS = ["plain", "certified"] if CERT else []
-PAPERS = [config["evaluation"]["paper"]] if isinstance(config["evaluation"]["paper"], str) else list(config["evaluation"]["paper"] or [])
+PAPERS = paper_keys(config)  # evaluation.paper as a list
 SPLITS = ["train", "val", "test"]
 RES = config["resources"]
 PLOTS = config["plots"]

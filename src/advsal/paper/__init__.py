@@ -13,6 +13,7 @@ from advsal.paper.reference import (
     Context,
     check_paper_keys,
     load_reference,
+    paper_keys,
     reference_keys,
     run_setting,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "Context",
     "check_paper_keys",
     "load_reference",
+    "paper_keys",
     "reference_keys",
     "run_setting",
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pandas as pd
 
 from advsal import io
-from advsal.errors import ConfigError
 from advsal.paper.kinds import FAILS, HOLDS, KINDS, NOT_COMPARABLE, Tables
 from advsal.paper.markdown import comparison_markdown
 from advsal.paper.reference import Context, load_reference
@@ -102,16 +101,12 @@ def _read_all(paths) -> pd.DataFrame:
 
 def write_comparison(
     ref_path, keys, tables: dict, setting: dict, run: str, out_md, out_csv
-) -> list[dict]:
+) -> pd.DataFrame:
     """Markdown for people, CSV for the report and the figure, both from the same rows.
-    ``keys``: the references (``evaluation.paper``); ``tables``: name -> CSV path(s) of the
+    ``keys``: the references (``evaluation.paper`` as a list, checked before any job by
+    :func:`advsal.paper.reference.check_paper_keys`); ``tables``: name -> CSV path(s) of the
     tables this run makes; ``setting``: :func:`advsal.paper.reference.run_setting`."""
     ref = load_reference(ref_path)
-    keys = [keys] if isinstance(keys, str) else list(keys or [])
-    for key in keys:
-        if key not in ref["references"]:
-            known = ", ".join(ref["references"])
-            raise ConfigError(f"evaluation.paper: {key!r} is not in {ref_path} (known: {known})")
     ctx = Context(setting, ref)
     frames = {name: _read_all(paths) for name, paths in tables.items() if paths}
     tab = Tables(frames, ctx.attack_types, ctx.features)

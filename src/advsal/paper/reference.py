@@ -15,6 +15,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from advsal.config import _path as _where  # the config's key path: evaluation.paper[1]
 from advsal.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,13 +32,6 @@ DATASET_FAMILY = {
     "fashion_mnist": "fashion_mnist",
     "cifar10": "cifar10",
 }
-
-
-def _where(path) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "(top level)"
 
 
 @cache
@@ -94,13 +88,18 @@ def reference_keys(path: str | Path = REFERENCE) -> list[str]:
     return list(load_reference(path)["references"])
 
 
+def paper_keys(config: dict) -> list[str]:
+    """``evaluation.paper`` as a list (it may be one key, a list or null)."""
+    wanted = config["evaluation"]["paper"]
+    return [wanted] if isinstance(wanted, str) else list(wanted or [])
+
+
 def check_paper_keys(config: dict, path: str | Path = REFERENCE) -> None:
     """``evaluation.paper`` names only references the file holds (the Snakefile asks before
     any job; the config module does not import this, so editing it re-runs no attack)."""
     keys = reference_keys(path)
     wanted = config["evaluation"]["paper"]
-    names = [wanted] if isinstance(wanted, str) else list(wanted or [])
-    for i, name in enumerate(names):
+    for i, name in enumerate(paper_keys(config)):
         if name not in keys:
             at = "evaluation.paper" if isinstance(wanted, str) else f"evaluation.paper[{i}]"
             raise ConfigError(f"config error at {at}: {name!r} is not one of {keys}")
