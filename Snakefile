@@ -13,13 +13,12 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/inputs.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/classifier.smk"
 include: "workflow/rules/attacks.smk"
 include: "workflow/rules/saliency.smk"
 include: "workflow/rules/detectors.smk"
-include: "workflow/rules/dynamic.smk"
+include: "workflow/rules/retraining.smk"
 include: "workflow/rules/depth.smk"
 include: "workflow/rules/layers.smk"
 include: "workflow/rules/certified.smk"
@@ -31,4 +30,4 @@ include: "workflow/rules/paper.smk"
 rule all:
     default_target: True
     input:
-        final_targets(),
+        P.final_targets(),

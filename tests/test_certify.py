@@ -28,7 +28,7 @@ from advsal.certify import (
 )
 from advsal.data import load_dataset
 from advsal.models import build
-from advsal.training import as_float, fit
+from advsal.training import as_float, fit_supervised
 
 
 def _net(side=6, hidden=5, pool=1, seed=0):
@@ -194,7 +194,7 @@ def test_certified_training_certifies_more_digits_than_plain_training():
         gaps = out[:, None, :10] - out[:, :10, None]
         assert (margins >= gaps - 1e-5).all()
         assert margins.diagonal(dim1=1, dim2=2).abs().max() < 1e-5
-        fit(
+        fit_supervised(
             model,
             [pool["train"]],
             y["train"],

@@ -9,15 +9,10 @@ import sys
 import pytest
 import yaml
 
-from advsal.config import (
-    ConfigError,
-    attack_grid,
-    dynamic_grid,
-    eps_token,
-    merge,
-    resolve,
-    validate,
-)
+from advsal.config import ConfigError, complete, resolve, validate
+from advsal.config.load import merge
+from advsal.plan import Plan
+from advsal.tokens import eps_token
 from tests.helpers import ROOT
 
 DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -40,7 +35,12 @@ _DELETE = object()
 
 
 def test_default_config_is_valid_and_gets_defaults():
-    cfg = validate(copy.deepcopy(DEFAULT))
+    given = validate(copy.deepcopy(DEFAULT))
+    # the user's config gets the schema's defaults and nothing derived: that is the plan's copy
+    assert "fit" not in given["detectors"]["jsd"] and "type" not in given["detectors"]["jsd"]
+    assert "against_fit" not in given["attacks"]["dynamic"]
+    cfg = complete(given)
+    assert given == validate(copy.deepcopy(DEFAULT))  # completing it wrote nothing into it
     assert cfg["detectors"]["jsd"]["betas"] == [0.9, 0.999]
     assert cfg["detectors"]["jsd"]["saliency"] == "gradient"
     assert "saliency" not in cfg["detectors"]["id"]  # id reads no saliency
@@ -48,7 +48,7 @@ def test_default_config_is_valid_and_gets_defaults():
     unnamed = [a for a, s in DEFAULT["attacks"].items() if "classifier" not in s]
     assert {cfg["attacks"][a]["classifier"] for a in unnamed} == {"mnist_net"}
     assert cfg["detectors"]["metzen"]["classifier"] == "resnet"
-    assert ("bim_l2", "4.5") in attack_grid(cfg)
+    assert ("bim_l2", "4.5") in Plan(given).grid
 
 
 PRESETS = sorted((ROOT / "config").glob("*.yaml"))
@@ -150,7 +150,7 @@ def test_unsafe_run_names_are_refused(run):
 
 def test_instance_references_are_checked():
     cfg = _bad("attacks.bim_jsd", {"type": "bim", "eps": [0.3], "against": "jsd"})
-    cfg = validate(cfg)
+    cfg = complete(validate(cfg))
     assert cfg["attacks"]["bim_jsd"]["against_fit"] == "bim"
     with pytest.raises(ConfigError, match=r"attacks\.x\.against: no detector named 'nope'"):
         validate(_bad("attacks.x", {"type": "bim", "eps": [0.2], "against": "nope"}))
@@ -234,8 +234,8 @@ def test_eps_rules_for_eps_less_and_eps_attacks():
         validate(_bad("attacks.cw.eps", [0.1]))
     with pytest.raises(ConfigError, match=r"attacks\.bim\.eps: bim needs a list of eps"):
         validate(_bad("attacks.bim.eps", _DELETE))
-    cfg = validate(copy.deepcopy(DEFAULT))
-    assert ("cw", "none") in attack_grid(cfg) and ("jsma", "none") in attack_grid(cfg)
+    grid = Plan(validate(copy.deepcopy(DEFAULT))).grid
+    assert ("cw", "none") in grid and ("jsma", "none") in grid
 
 
 def _with(tmp_path, **sections):
@@ -246,19 +246,20 @@ def _with(tmp_path, **sections):
 
 
 def test_a_dynamic_attack_meets_every_detector_of_its_classifier(tmp_path):
-    cfg = resolve(_with(tmp_path))
+    plan = Plan(resolve(_with(tmp_path)))
+    cfg = plan.done
     assert cfg["attacks"]["dynamic"]["against"] == ["jsd", "id"]
     assert cfg["attacks"]["dynamic"]["against_fit"] == "bim"
     assert cfg["attacks"]["dynamic_resnet"]["against"] == ["metzen"]
     assert cfg["attacks"]["dynamic_resnet"]["against_fit"] == "resnet_bim"
     assert cfg["attacks"]["dynamic"]["sigma"] == DEFAULT["attacks"]["dynamic"]["sigma"]
-    assert ("dynamic", "0.2", "jsd", 0) in dynamic_grid(cfg)
+    assert ("dynamic", "0.2", "jsd", 0) in plan.dynamic
     given = copy.deepcopy(DEFAULT)
     del given["attacks"]["dynamic"]["sigma"]
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(given, sort_keys=False))
-    paper_grid = resolve([tmp_path / "p.yaml"])  # no sigma: the paper's grid
+    paper_grid = complete(resolve([tmp_path / "p.yaml"]))  # no sigma: the paper's grid
     assert paper_grid["attacks"]["dynamic"]["sigma"] == [round(0.1 * i, 1) for i in range(11)]
-    assert all(a not in ("dynamic", "dynamic_resnet") for a, _ in attack_grid(cfg))
+    assert all(a not in ("dynamic", "dynamic_resnet") for a, _ in plan.grid)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ import json
 import torch
 import yaml
 
-from advsal.config import attack_settings, validate
+from advsal.config import validate
+from advsal.plan import Plan
 from advsal.stages.attack import make_attack
 from advsal.stages.classifier import train_classifier
 from advsal.stages.data import make_data
@@ -22,7 +23,7 @@ def _run(tmp, config):
     train_classifier("net", settings, data, tmp / "m.pt", tmp / "m.json", tmp / "h.csv", **rt)
     make_attack(
         "bim",
-        attack_settings(config, "bim"),
+        Plan(config).attack_settings("bim"),
         "0.2",
         [("test", tmp / "a.pt", tmp / "a.json")],
         data,

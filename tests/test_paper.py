@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from advsal.config import resolve
+from advsal.config import complete, resolve
 from advsal.errors import ConfigError
 from advsal.paper import check_paper_keys, load_reference, run_setting
 from advsal.paper.compare import compare, write_comparison
@@ -643,17 +643,17 @@ def test_an_unknown_paper_key_stops_the_config_with_the_keys_it_knows(tmp_path):
 
 def test_run_setting_names_the_family_and_networks():
     cfg = resolve([ROOT / "config.yaml"])
-    setting = run_setting(cfg)
+    setting = run_setting(complete(cfg))
     assert setting["dataset"] == "mnist" and setting["shape"] == [1, 28, 28]
     ctx = Context(setting, REF)
     assert ctx.network("mnist_net") == "MNIST-NET" and ctx.network("resnet") == "ResNet-8"
     assert setting["certified"]["side"] == 7
-    metzen = run_setting(resolve([ROOT / "config" / "metzen_cifar10.yaml"]))
+    metzen = run_setting(complete(resolve([ROOT / "config" / "metzen_cifar10.yaml"])))
     assert (
         metzen["dataset"] == "cifar10" and Context(metzen, REF).network("resnet32") == "ResNet-32"
     )
     folder = (
-        run_setting(resolve([ROOT / "config" / "assira.yaml"]))
+        run_setting(complete(resolve([ROOT / "config" / "assira.yaml"])))
         if (ROOT / "data/assira").is_dir()
         else None
     )
@@ -715,7 +715,7 @@ def test_write_comparison_end_to_end(tmp_path):
 
 
 def test_figure_per_paper(tmp_path):
-    from advsal.plots import paper_figure
+    from advsal.plots.paper import paper_figure
 
     rows = [
         {

@@ -270,7 +270,7 @@ def test_contrastive_detection_one_clean_fit_and_paired_tables(run):
     assert [p.parent.name for p in r.glob("detectors/contrast/*/*/model.pt")] == ["none"]
     assert (r / "detectors/contrast/clean/none/model.pt").exists()
     hist = pd.read_csv(r / "detectors/contrast/clean/none/history.csv")
-    # f2 per epoch (whether it learns: tests/test_contrast.py; the tiny LAN's masks are poor)
+    # f2 per epoch (whether it learns: tests/test_detectors_contrast.py; tiny LAN masks are poor)
     assert len(hist) == 3 and hist["val_acc"].between(0, 1).all()
     cells = read_table(r / "eval/contrast.csv")
     assert set(cells["attack_fit"]) == {"clean"} and len(cells) == 7  # every (attack, eps) of net
@@ -340,13 +340,13 @@ def test_a_library_edit_reruns_the_rules_that_import_it(run, tmp_path):
     shutil.copytree(ROOT / "src" / "advsal", src / "advsal")
     for shared in ("workflow", "config.yaml"):  # the library finds its schema beside src/
         (tmp_path / shared).symlink_to(ROOT / shared)
-    plots = src / "advsal" / "plots.py"
+    plots = src / "advsal" / "plots" / "bars.py"
     plots.write_text(plots.read_text() + "\n\ndef _new_helper():\n    return 1\n")
     dry = snakemake(work, "-n", env={"PYTHONPATH": str(src)})
     jobs = set(job_stats(dry.stdout + dry.stderr)) - {"all"}
     assert jobs and all(j.startswith("figure_") for j in jobs), jobs
     # a comment is not code: nothing to do
-    plots.write_text((ROOT / "src/advsal/plots.py").read_text() + "\n# a comment\n")
+    plots.write_text((ROOT / "src/advsal/plots/bars.py").read_text() + "\n# a comment\n")
     quiet = snakemake(work, "-n", env={"PYTHONPATH": str(src)})
     assert "Nothing to be done" in quiet.stdout + quiet.stderr
 

@@ -1,4 +1,5 @@
-"""Figure layout: many detector panels wrap into rows with cells of one size."""
+"""advsal.plots: the cross-attack panels wrap into rows with cells of one size, and every figure
+function draws its figure from a table of the shape its rule gives it."""
 
 from __future__ import annotations
 
@@ -8,19 +9,46 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from advsal import plots  # noqa: E402
+from advsal.plots import matrices  # noqa: E402
 
 
 def test_wide_panel_sets_wrap_into_rows_of_equal_cells():
     widths, heights = [9, 9, 5, 6, 6, 6, 1], [9, 9, 5, 9, 9, 9, 9]
-    fig, axes = plots._wrapped_panels(widths, heights)
+    fig, axes = matrices._wrapped_panels(widths, heights)
     fig.canvas.draw()
     rows = {}
     for ax, w in zip(axes, widths, strict=True):
         rows.setdefault(id(ax.figure), []).append(w)
-    assert len(rows) > 1 and all(sum(r) <= plots.ROW_CELLS for r in rows.values())
+    assert len(rows) > 1 and all(sum(r) <= matrices.ROW_CELLS for r in rows.values())
     cell = [
         ax.get_position().width * fig.get_figwidth() / w for ax, w in zip(axes, widths, strict=True)
     ]
     assert max(cell) == pytest.approx(min(cell), rel=0.25)  # no row stretched to fill
     assert fig.get_figwidth() < 0.6 * sum(widths) + 1.9 * len(widths)  # narrower than one row
+
+
+def test_whitebox_bars_are_the_mean_and_sd_over_seeds(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from advsal.plots.bars import whitebox_figure
+
+    paths = []
+    for seed, (before, after) in enumerate([(0.2, 0.6), (0.4, 0.9)]):
+        for version, acc in (("static", before), ("dynamic", after)):
+            path = tmp_path / f"{seed}_{version}.csv"
+            row = {"attack": "wb", "detector": "spd", "version": version, "eps": "1.0"}
+            row.update(seed=seed, accuracy_adv=acc, detector_flags_adv=0.5)
+            pd.DataFrame([{**row, "detector_flags_clean": 0.1}]).to_csv(path, index=False)
+            paths.append(path)
+    opts = {"format": "png", "dpi": 40, "font_scale": 1.0}
+    grid = whitebox_figure(paths, tmp_path / "wb.png", opts)
+    assert (tmp_path / "wb.png").stat().st_size > 0
+    ax = grid.axes.flat[0]  # f's accuracy: before, after
+    assert [round(b.get_height(), 6) for b in ax.patches] == [0.3, 0.75]
+    # one line per bar (caps and the upright bar joined by NaN): its extent is mean +- sd
+    spans = sorted(
+        round(float(np.nanmax(ln.get_ydata()) - np.nanmin(ln.get_ydata())), 6) for ln in ax.lines
+    )
+    sd = pd.Series([0.2, 0.4]).std(), pd.Series([0.6, 0.9]).std()
+    assert spans == sorted(round(2 * s, 6) for s in sd)  # mean +- sd, one line per bar

@@ -15,3 +15,11 @@ class CheckpointError(AdvsalError, RuntimeError):
 
 class DataUnavailable(AdvsalError, RuntimeError):
     """The data cannot be had here; the message says which files to place where."""
+
+
+def key_path(parts) -> str:
+    """Where in a config (or any YAML file) an error is: ``attacks.bim.eps[0]``."""
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"

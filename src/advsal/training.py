@@ -1,4 +1,7 @@
-"""One supervised training loop (Adam, minibatches, model selection on the validation split)."""
+"""The one training loop (:func:`fit`: minibatches, a per-batch loss hook, model selection on
+the validation split) and the one batching helper (:func:`batched`) of advsal. The classifier,
+detector, saliency-model, LAN, dynamic-training, depth-sweep and certified trainings all run
+through :func:`fit`; :func:`fit_supervised` is it on fixed tensors."""
 
 from __future__ import annotations
 
@@ -23,21 +26,135 @@ def as_float(x: torch.Tensor) -> torch.Tensor:
     return x.float().div_(255.0) if x.dtype == torch.uint8 else x.float()
 
 
-def _batches(tensors: Sequence[torch.Tensor], idx: torch.Tensor, batch_size: int, device):
-    for b in range(math.ceil(len(idx) / batch_size)):
-        sel = idx[b * batch_size : (b + 1) * batch_size]
-        yield [(as_float(t[sel]) if t.dtype == torch.uint8 else t[sel]).to(device) for t in tensors]
+def _on(t: torch.Tensor, device) -> torch.Tensor:
+    """A batch on ``device``; uint8 images become float in [0, 1]."""
+    return (as_float(t) if t.dtype == torch.uint8 else t).to(device)
 
 
-@torch.no_grad()
+def batched(
+    fn,
+    tensors: Sequence[torch.Tensor],
+    batch_size: int,
+    device="cpu",
+    *,
+    grad: bool = False,
+    desc: str | None = None,
+    empty=None,
+):
+    """``fn(*batch)`` over consecutive batches of ``tensors`` (on ``device``; uint8 images as
+    float), its outputs concatenated on the CPU (a tensor, or a dict of tensors): every predict,
+    score and attack-a-whole-split loop of advsal. ``grad=True`` where ``fn`` needs gradients
+    (an attack, a gradient saliency map); ``desc`` shows a progress bar; ``empty`` is returned
+    for zero rows."""
+    outs = []
+    starts = range(0, len(tensors[0]), batch_size)
+    with torch.enable_grad() if grad else torch.no_grad():
+        for i in tqdm(starts, desc=desc, disable=desc is None, mininterval=5):
+            outs.append(fn(*[_on(t[i : i + batch_size], device) for t in tensors]))
+    if not outs:
+        return torch.zeros(0) if empty is None else empty
+    if isinstance(outs[0], dict):
+        return {k: torch.cat([o[k].cpu() for o in outs]) for k in outs[0]}
+    return torch.cat([o.cpu() for o in outs])
+
+
 def predict(model: nn.Module, inputs: Sequence[torch.Tensor], batch_size=512, device="cpu"):
     """Concatenated outputs of ``model(*inputs)`` in eval mode, on the CPU."""
     model.eval()
-    idx = torch.arange(len(inputs[0]))
-    return torch.cat([model(*b).cpu() for b in _batches(inputs, idx, batch_size, device)])
+    return batched(model, inputs, batch_size, device)
+
+
+def make_optimizer(
+    params,
+    *,
+    lr: float,
+    optimizer: str = "adam",
+    betas=(0.9, 0.999),
+    momentum: float = 0.9,
+    weight_decay: float = 0.0,
+):
+    """Adam, or SGD with momentum (Metzen's schedule), over the parameters that need a grad."""
+    params = [p for p in params if p.requires_grad]
+    if optimizer == "sgd":
+        return SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if optimizer == "adam":
+        return Adam(params, lr=lr, betas=tuple(betas), weight_decay=weight_decay)
+    raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+
+
+# which validation number picks the kept epoch: its start and whether a new value is better
+SELECT = {
+    "val_acc": (-math.inf, lambda new, best: new > best),
+    "val_loss": (math.inf, lambda new, best: new < best),
+}
 
 
 def fit(
+    model: nn.Module,
+    n: int,
+    step: Callable[[torch.Tensor, torch.Generator], tuple[torch.Tensor, float | None]],
+    validate: Callable[[], dict],
+    *,
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    params=None,
+    select: str | None = "val_acc",
+    milestones=(),
+    gamma: float = 0.1,
+    desc: str = "train",
+    report: bool = False,
+    **optimizer,
+) -> list[dict]:
+    """The one training loop of advsal: every epoch a fresh permutation of the ``n`` training
+    rows (drawn from a generator seeded with ``seed``), minibatches of ``batch_size``, one
+    optimiser step per batch, then ``validate()``; the epoch with the best ``select`` value
+    (``val_acc``: highest; ``val_loss``: lowest) is kept. Returns the history, a row per epoch.
+
+    ``step(rows, gen)`` puts what it trains in train mode, and returns the batch's loss and its
+    number of correct answers (None where there is no accuracy); ``gen`` is the loop's own
+    generator, for any draw the batch needs (noise, which images to attack), drawn in order.
+    ``validate()`` runs with ``model`` in eval mode and returns the ``val_*`` numbers; with
+    ``select=None`` no epoch is picked (``validate`` may keep what it likes). ``params``: what
+    the optimiser moves (default: the model's); ``optimizer``: :func:`make_optimizer`'s
+    settings; the learning rate drops by ``gamma`` at each epoch of ``milestones``.
+    ``report`` puts a line per epoch on the console (the job's log always has it)."""
+    opt = make_optimizer(model.parameters() if params is None else params, lr=lr, **optimizer)
+    gen = torch.Generator().manual_seed(seed)
+    best, better = SELECT[select] if select else (None, None)
+    history, best_state = [], None
+    n_batches = math.ceil(n / batch_size)
+    for epoch in range(1, epochs + 1):
+        idx = torch.randperm(n, generator=gen)
+        tot_loss, tot_ok = 0.0, None
+        for b in tqdm(range(n_batches), desc=f"{desc} {epoch}/{epochs}", mininterval=5):
+            rows = idx[b * batch_size : (b + 1) * batch_size]
+            loss, ok = step(rows, gen)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            tot_loss += loss.item() * len(rows)
+            if ok is not None:
+                tot_ok = (tot_ok or 0.0) + ok
+        step_lr(opt, epoch, milestones, gamma)
+        model.eval()
+        row = {"epoch": epoch, "train_loss": tot_loss / n}
+        if tot_ok is not None:
+            row["train_acc"] = tot_ok / n
+        row.update(validate())
+        history.append(row)
+        numbers = ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch")
+        (progress if report else log).info("%s epoch %d/%d: %s", desc, epoch, epochs, numbers)
+        if select is not None and better(row[select], best):
+            best, best_state = row[select], copy.deepcopy(model.state_dict())
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return history
+
+
+def fit_supervised(
     model: nn.Module,
     inputs: Sequence[torch.Tensor],
     target: torch.Tensor,
@@ -46,80 +163,31 @@ def fit(
     *,
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     correct: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-    epochs: int,
-    lr: float,
-    batch_size: int,
     device,
-    seed: int,
-    betas=(0.9, 0.999),
-    optimizer: str = "adam",
-    momentum: float = 0.9,
-    weight_decay: float = 0.0,
-    milestones=(),
-    gamma: float = 0.1,
-    desc: str = "train",
-    report: bool = False,
+    **kw,
 ) -> list[dict]:
-    """Train with Adam (or SGD with momentum, Metzen's schedule: lr times ``gamma`` at each of
-    the ``milestones`` epochs); keep the epoch with the best validation accuracy. Returns the
-    history. ``report`` puts a line per epoch on the console (the job's log always has it)."""
+    """:func:`fit` on fixed tensors: ``model(*inputs)`` against ``target`` (uint8 images are
+    made float batch by batch), validation loss and accuracy on the validation split."""
     model.to(device)
-    params = [p for p in model.parameters() if p.requires_grad]
-    if optimizer == "sgd":
-        opt = SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    elif optimizer == "adam":
-        opt = Adam(params, lr=lr, betas=tuple(betas), weight_decay=weight_decay)
-    else:
-        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
-    gen = torch.Generator().manual_seed(seed)
-    history, best_acc, best_state = [], -1.0, None
-    for epoch in range(1, epochs + 1):
+
+    def step(rows, _gen):
         model.train()
-        idx = torch.randperm(len(target), generator=gen)
-        tot_loss = tot_ok = 0.0
-        n_batches = math.ceil(len(idx) / batch_size)
-        bar = tqdm(
-            _batches([*inputs, target], idx, batch_size, device),
-            total=n_batches,
-            desc=f"{desc} {epoch}/{epochs}",
-            mininterval=5,
-        )
-        for *xb, yb in bar:
-            out = model(*xb)
-            batch_loss = loss(out, yb)
-            opt.zero_grad(set_to_none=True)
-            batch_loss.backward()
-            opt.step()
-            tot_loss += batch_loss.item() * len(yb)
-            tot_ok += correct(out.detach(), yb).sum().item()
-        step_lr(opt, epoch, milestones, gamma)
-        val_out = predict(model, val_inputs, device=device)
-        row = {
-            "epoch": epoch,
-            "train_loss": tot_loss / len(target),
-            "train_acc": tot_ok / len(target),
-            "val_loss": loss(val_out, val_target).item(),
-            "val_acc": correct(val_out, val_target).float().mean().item(),
+        *xb, yb = [_on(t[rows], device) for t in (*inputs, target)]
+        out = model(*xb)
+        return loss(out, yb), correct(out.detach(), yb).sum().item()
+
+    def validate():
+        out = predict(model, val_inputs, device=device)
+        return {
+            "val_loss": loss(out, val_target).item(),
+            "val_acc": correct(out, val_target).float().mean().item(),
         }
-        history.append(row)
-        (progress if report else log).info(
-            "%s epoch %d/%d: train acc %.4f, val acc %.4f",
-            desc,
-            epoch,
-            epochs,
-            row["train_acc"],
-            row["val_acc"],
-        )
-        if row["val_acc"] > best_acc:
-            best_acc, best_state = row["val_acc"], copy.deepcopy(model.state_dict())
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    return history
+
+    return fit(model, len(target), step, validate, **kw)
 
 
 def fit_classifier(model, x, y, x_val, y_val, desc="classifier", **kw) -> list[dict]:
-    return fit(
+    return fit_supervised(
         model,
         [x],
         y,
@@ -135,7 +203,7 @@ def fit_classifier(model, x, y, x_val, y_val, desc="classifier", **kw) -> list[d
 
 def fit_detector(det, inputs, is_adv, val_inputs, val_is_adv, **kw) -> list[dict]:
     """``is_adv`` is a float tensor of 0 (clean) / 1 (adversarial)."""
-    return fit(
+    return fit_supervised(
         det,
         inputs,
         is_adv,

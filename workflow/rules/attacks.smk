@@ -4,14 +4,14 @@
 # and, where the detector reads saliency, the saliency instance's trained state.
 rule attack:
     input:
-        unpack(attack_inputs),
+        unpack(lambda wc: I.attack(wc.attack, wc.eps).files),
     output:
-        adv=[f"{R}/attacks/{{attack}}/{{eps}}/{split}.pt" for split in SPLITS],
-        stats=[f"{R}/attacks/{{attack}}/{{eps}}/{split}.json" for split in SPLITS],
+        adv=[PATHS.adv("{attack}", "{eps}", split) for split in P.splits],
+        stats=[PATHS.adv("{attack}", "{eps}", split, "json") for split in P.splits],
     params:
-        splits=SPLITS,
-        settings=lambda wc: attack_settings(config, wc.attack),
-        against=against_settings,
+        splits=P.splits,
+        settings=lambda wc: P.attack_settings(wc.attack),
+        against=lambda wc: P.against_settings(wc.attack),
         options=config["attack_options"],
         runtime=RUNTIME,
         code=code("attack"),
@@ -31,9 +31,9 @@ rule attack:
 
 rule attack_summary:
     input:
-        [f"{R}/attacks/{a}/{e}/{s}.json" for a, e in GRID for s in SPLITS],
+        [PATHS.adv(a, e, s, "json") for a, e in P.grid for s in P.splits],
     output:
-        f"{R}/attacks/summary.csv",
+        PATHS.attack_summary,
     params:
         code=code("attack_summary"),
     log:

@@ -2,13 +2,13 @@
 # digits, stAdv on both (same test images) and the SDP certificate per image, then the table.
 rule train_certified:
     input:
-        rules.data.output[0],
+        data=PATHS.data,
     output:
-        model=f"{R}/certified/{{model}}/model.pt",
-        metrics=f"{R}/certified/{{model}}/metrics.json",
-        history=f"{R}/certified/{{model}}/history.csv",
+        model=PATHS.net("{model}"),
+        metrics=PATHS.net("{model}", "metrics.json"),
+        history=PATHS.net("{model}", "history.csv"),
     params:
-        settings=cert_settings,
+        settings=lambda wc: P.net_settings(wc.model),
         runtime=RUNTIME,
         code=code("train_certified"),
     log:
@@ -27,14 +27,14 @@ rule train_certified:
 
 rule attack_certified:
     input:
-        data=rules.data.output[0],
-        model=rules.train_certified.output.model,
+        data=PATHS.data,
+        net=PATHS.net("{model}"),
     output:
-        f"{R}/certified/{{model}}/stadv.csv",
+        PATHS.net("{model}", "stadv.csv"),
     params:
-        side=CERT.get("side"),
-        test_limit=CERT.get("test_limit"),
-        attack=CERT.get("attack"),
+        side=P.certified.get("side"),
+        test_limit=P.certified.get("test_limit"),
+        attack=P.certified.get("attack"),
         runtime=RUNTIME,
         code=code("attack_certified"),
     log:
@@ -53,12 +53,12 @@ rule attack_certified:
 
 rule certify:
     input:
-        data=rules.data.output[0],
-        model=rules.train_certified.output.model,
+        data=PATHS.data,
+        net=PATHS.net("{model}"),
     output:
-        f"{R}/certified/{{model}}/certificates.csv",
+        PATHS.net("{model}", "certificates.csv"),
     params:
-        settings={k: CERT.get(k) for k in ("side", "test_limit", "eps", "tighten_steps", "sdp_limit")},
+        settings={k: P.certified.get(k) for k in ("side", "test_limit", "eps", "tighten_steps", "sdp_limit")},
         seed=config["seed"],
         code=code("certify"),
     log:
@@ -76,15 +76,15 @@ rule certify:
 
 rule certified_table:
     input:
-        metrics=expand(rules.train_certified.output.metrics, model=CERT_MODELS),
-        attacks=expand(rules.attack_certified.output[0], model=CERT_MODELS),
-        certificates=expand(rules.certify.output[0], model=CERT_MODELS),
+        metrics=[PATHS.net(m, "metrics.json") for m in P.nets],
+        attacks=[PATHS.net(m, "stadv.csv") for m in P.nets],
+        certificates=[PATHS.net(m, "certificates.csv") for m in P.nets],
     output:
         table("certified"),
     params:
-        models=CERT_MODELS,
-        eps=CERT.get("eps"),
-        budget=(CERT.get("attack") or {}).get("eps"),
+        models=P.nets,
+        eps=P.certified.get("eps"),
+        budget=(P.certified.get("attack") or {}).get("eps"),
         code=code("certified_table"),
     log:
         f"{R}/logs/certified/table.log",
@@ -101,7 +101,7 @@ rule figure_certified:
     output:
         in_report(figure("certified"), "certified_figure", "Figures"),
     params:
-        models=CERT_MODELS,
+        models=P.nets,
         plots=PLOTS,
         code=code("figure_certified"),
     log:

@@ -1,13 +1,13 @@
 # Stage 2: each named classifier f (Adam, model selection on val).
 rule train_classifier:
     input:
-        data=rules.data.output[0],
+        data=PATHS.data,
     output:
-        model=f"{R}/classifiers/{{classifier}}/model.pt",
-        metrics=f"{R}/classifiers/{{classifier}}/metrics.json",
-        history=f"{R}/classifiers/{{classifier}}/history.csv",
+        model=PATHS.classifier("{classifier}"),
+        metrics=PATHS.classifier("{classifier}", "metrics.json"),
+        history=PATHS.classifier("{classifier}", "history.csv"),
     params:
-        settings=lambda wc: config["classifiers"][wc.classifier],
+        settings=lambda wc: P.classifier_settings(wc.classifier),
         runtime=RUNTIME,
         code=code("train_classifier"),
     log:

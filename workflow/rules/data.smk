@@ -1,7 +1,7 @@
 # Stage 1: the dataset's train/val/test splits as uint8 tensors (downloads where needed).
 rule data:
     output:
-        f"{R}/data/splits.pt",
+        PATHS.data,
     params:
         dataset=config["dataset"],
         seed=config["seed"],

@@ -2,11 +2,12 @@
 # classifier that numbers them, one head per AD(i) per attack at its chosen eps, f run once.
 rule depth_sweep:
     input:
-        unpack(depth_inputs),
+        unpack(lambda wc: I.depth(wc.detector).files),
     output:
-        in_report(f"{R}/tables/depth_sweep_{{detector}}.csv", "depth_sweep", "Tables"),
+        in_report(PATHS.table("depth_sweep_{detector}"), "depth_sweep", "Tables"),
     params:
-        settings=lambda wc: detector_settings(config, wc.detector),
+        pairs=lambda wc: I.depth(wc.detector).keys,
+        settings=lambda wc: P.detector_settings(wc.detector),
         evaluation={k: v for k, v in config["evaluation"].items() if k != "paper"},
         train_limit=config["attack_options"]["train_limit"],
         runtime=RUNTIME,

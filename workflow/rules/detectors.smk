@@ -3,12 +3,13 @@
 # kinds with needs_saliency, the frozen classifier only for kinds with needs_classifier.
 rule train_detector:
     input:
-        unpack(detector_inputs),
+        unpack(lambda wc: I.train_detector(wc.detector, wc.attack, wc.eps).files),
     output:
-        model=f"{R}/detectors/{{detector}}/{{attack}}/{{eps}}/model.pt",
-        history=f"{R}/detectors/{{detector}}/{{attack}}/{{eps}}/history.csv",
+        model=PATHS.detector("{detector}", "{attack}", "{eps}"),
+        history=PATHS.detector("{detector}", "{attack}", "{eps}", what="history.csv"),
     params:
-        settings=lambda wc: detector_settings(config, wc.detector),
+        pairs=lambda wc: I.train_detector(wc.detector, wc.attack, wc.eps).keys,
+        settings=lambda wc: P.detector_settings(wc.detector),
         train_limit=config["attack_options"]["train_limit"],
         runtime=RUNTIME,
         code=code("train_detector"),

@@ -1,13 +1,14 @@
 # Stage 6: every fitted detector of an instance on every (attack, eps) test set of its
-# classifier -> tidy cells -> tables. Inputs are named fit|<attack>|<eps>, adv|..., sal|...
+# classifier -> tidy cells -> tables. Which fits and test sets: advsal.plan.Inputs.evaluate.
 rule evaluate_detector:
     input:
-        unpack(evaluate_inputs),
+        unpack(lambda wc: I.evaluate(wc.detector).files),
     output:
-        f"{R}/eval/{{detector}}.csv",
+        PATHS.eval_cells("{detector}"),
     params:
-        settings=lambda wc: detector_settings(config, wc.detector),
-        combined=lambda wc: fits_of(wc.detector) if config["detectors"][wc.detector]["combined"] else None,
+        pairs=lambda wc: I.evaluate(wc.detector).keys,
+        settings=lambda wc: P.detector_settings(wc.detector),
+        combined=lambda wc: P.combined_fits(wc.detector),
         runtime=RUNTIME,
         code=code("evaluate_detector"),
     log:
@@ -29,13 +30,14 @@ rule evaluate_detector:
 # classifier is the transferred setting.
 rule paired_table:
     input:
-        unpack(paired_inputs),
+        unpack(lambda wc: I.paired(wc.detector).files),
     output:
-        in_report(f"{R}/tables/paired_{{detector}}.csv", "paired", "Tables"),
+        in_report(PATHS.table("paired_{detector}"), "paired", "Tables"),
     params:
-        crafted_on=lambda wc: {a: clf_of("attacks", a) for a in config["detectors"][wc.detector]["paired"]},
-        types=lambda wc: {a: config["attacks"][a]["type"] for a in config["detectors"][wc.detector]["paired"]},
-        own_classifier=lambda wc: clf_of("detectors", wc.detector),
+        pairs=lambda wc: I.paired(wc.detector).keys,
+        crafted_on=lambda wc: {a: P.classifier_of("attacks", a) for a, _ in P.paired(wc.detector)},
+        types=lambda wc: {a: P.done["attacks"][a]["type"] for a, _ in P.paired(wc.detector)},
+        own_classifier=lambda wc: P.classifier_of("detectors", wc.detector),
         runtime=RUNTIME,
         code=code("paired_table"),
     log:
@@ -54,8 +56,8 @@ rule paired_table:
 
 rule tables:
     input:
-        cells=expand(f"{R}/eval/{{detector}}.csv", detector=DETECTORS_),
-        summary=rules.attack_summary.output[0],
+        cells=[PATHS.eval_cells(d) for d in P.detectors],
+        summary=PATHS.attack_summary,
     output:
         table1=table("table1"),
         eps_matrix=table("eps_matrix"),
@@ -68,8 +70,8 @@ rule tables:
         combined=table("combined"),
     params:
         evaluation={k: v for k, v in config["evaluation"].items() if k != "paper"},
-        fits={d: fits_of(d) for d in DETECTORS_},
-        explicit=explicit_fits(),
+        fits={d: P.fits_of(d) for d in P.detectors},
+        explicit=P.explicit_fits,
         code=code("tables"),
     log:
         f"{R}/logs/tables.log",

@@ -49,7 +49,7 @@ rule figure_detectability:
 
 rule figure_classifier_training:
     input:
-        f"{R}/classifiers/{{classifier}}/history.csv",
+        PATHS.classifier("{classifier}", "history.csv"),
     output:
         in_report(figure("classifier_training_{classifier}"), "classifier_training", "Figures"),
     params:
@@ -66,10 +66,11 @@ rule figure_classifier_training:
 # Zhang Fig. 1 for one saliency instance: every attack on its classifier at the chosen eps.
 rule figure_examples:
     input:
-        unpack(examples_inputs),
+        unpack(lambda wc: I.examples(wc.saliency).files),
     output:
         in_report(figure("examples_{saliency}"), "examples_figure", "Figures"),
     params:
+        pairs=lambda wc: I.examples(wc.saliency).keys,
         plots=PLOTS,
         code=code("figure_examples"),
     log:
@@ -83,7 +84,7 @@ rule figure_examples:
 # Metzen Fig. 2 (right): detectability per attachment depth, per attack.
 rule figure_depth_sweep:
     input:
-        f"{R}/tables/depth_sweep_{{detector}}.csv",
+        PATHS.table("depth_sweep_{detector}"),
     output:
         in_report(figure("depth_sweep_{detector}"), "depth_sweep_figure", "Figures"),
     params:
@@ -114,10 +115,11 @@ rule figure_dynamic:
         "../scripts/figure_dynamic.py"
 
 
-# model_based_saliency2020 Table 3 as bars: before / after adversarial training, over seeds.
+# model_based_saliency2020 Table 3 as bars: before / after adversarial training, mean and sd
+# over seeds.
 rule figure_whitebox:
     input:
-        rules.whitebox_table.output[0],
+        rules.whitebox_table.input,  # the per-seed rows: seaborn draws mean and sd itself
     output:
         in_report(figure("whitebox"), "whitebox_figure", "Figures"),
     params:
@@ -133,7 +135,7 @@ rule figure_whitebox:
 
 rule figure_paired:
     input:
-        f"{R}/tables/paired_{{detector}}.csv",
+        PATHS.table("paired_{detector}"),
     output:
         in_report(figure("paired_{detector}"), "paired_figure", "Figures"),
     params:
@@ -155,7 +157,7 @@ rule figure_fit_test:
         in_report(figure("fit_test"), "fit_test_figure", "Figures"),
     params:
         plots=PLOTS,
-        titles={d: detector_class(d).title or d for d in DETECTORS_},
+        titles={d: P.detector_kind(d).title or d for d in P.detectors},
         code=code("figure_fit_test"),
     log:
         f"{R}/logs/figures/fit_test.log",

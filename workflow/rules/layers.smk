@@ -2,12 +2,13 @@
 # classifier, clean vs each of its attacks at the chosen eps: a correlation per layer and maps.
 rule layer_study:
     input:
-        unpack(layer_inputs),
+        unpack(lambda wc: I.layer_study().files),
     output:
-        table=in_report(f"{R}/tables/layer_study.csv", "layer_study", "Tables"),
-        maps=f"{R}/layers/maps.pt",
+        table=in_report(PATHS.table("layer_study"), "layer_study", "Tables"),
+        maps=PATHS.layer_maps,
     params:
-        settings=config["layer_study"],
+        pairs=lambda wc: I.layer_study().keys,
+        settings=P.layer_study,
         runtime=RUNTIME,
         code=code("layer_study"),
     log:

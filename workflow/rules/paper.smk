@@ -4,14 +4,14 @@
 # networks, budgets) to tell like-for-like rows from proxies.
 rule paper_comparison:
     input:
-        unpack(paper_inputs),
+        unpack(lambda wc: I.paper(REFERENCE).files),
     output:
-        markdown=f"{R}/paper_comparison.md",
-        csv=in_report(f"{R}/paper_comparison.csv", "paper_comparison", "Paper comparison"),
+        markdown=f"{PATHS.comparison}.md",
+        csv=in_report(f"{PATHS.comparison}.csv", "paper_comparison", "Paper comparison"),
     params:
-        paper=PAPERS,
-        setting=run_setting(config),
-        run=RUN,
+        paper=P.papers,
+        setting=run_setting(P.done),
+        run=P.run,
         code=code("paper_comparison"),
     log:
         f"{R}/logs/paper_comparison.log",

@@ -2,13 +2,12 @@
 # (attack, eps) of its classifier. A trained method is fitted once first (train_saliency).
 rule train_saliency:
     input:
-        data=rules.data.output[0],
-        model=lambda wc: classifier_path(clf_of("saliency", wc.saliency)),
+        unpack(lambda wc: I.train_saliency(wc.saliency).files),
     output:
-        model=f"{R}/saliency/{{saliency}}/model.pt",
-        history=f"{R}/saliency/{{saliency}}/history.csv",
+        model=PATHS.saliency_state("{saliency}"),
+        history=PATHS.saliency_state("{saliency}", "history.csv"),
     params:
-        settings=lambda wc: config["saliency"][wc.saliency],
+        settings=lambda wc: P.saliency_settings(wc.saliency),
         runtime=RUNTIME,
         code=code("train_saliency"),
     log:
@@ -27,12 +26,12 @@ rule train_saliency:
 
 rule saliency_clean:
     input:
-        unpack(saliency_inputs),
+        unpack(lambda wc: I.saliency(wc.saliency).files),
     output:
-        f"{R}/saliency/{{saliency}}/clean.pt",
+        PATHS.saliency("{saliency}"),
     params:
-        settings=lambda wc: config["saliency"][wc.saliency],
-        train_limit=lambda wc: config["saliency"][wc.saliency].get(
+        settings=lambda wc: P.saliency_settings(wc.saliency),
+        train_limit=lambda wc: P.saliency_settings(wc.saliency).get(
             "train_limit", config["attack_options"]["train_limit"]
         ),
         runtime=RUNTIME,
@@ -53,11 +52,11 @@ rule saliency_clean:
 
 rule saliency_adv:
     input:
-        unpack(lambda wc: saliency_inputs(wc, adv=True)),
+        unpack(lambda wc: I.saliency(wc.saliency, wc.attack, wc.eps).files),
     output:
-        f"{R}/saliency/{{saliency}}/{{attack}}/{{eps}}.pt",
+        PATHS.saliency("{saliency}", "{attack}", "{eps}"),
     params:
-        settings=lambda wc: config["saliency"][wc.saliency],
+        settings=lambda wc: P.saliency_settings(wc.saliency),
         train_limit=None,
         runtime=RUNTIME,
         code=code("saliency"),
@@ -80,12 +79,13 @@ rule saliency_adv:
 # apart two attacks' maps of the same image are.
 rule saliency_shift:
     input:
-        unpack(shift_inputs),
+        unpack(lambda wc: I.shift(wc.saliency).files),
     output:
-        shift=in_report(f"{R}/tables/saliency_shift_{{saliency}}.csv", "saliency_shift", "Tables"),
-        pairs=in_report(f"{R}/tables/saliency_pairs_{{saliency}}.csv", "saliency_pairs", "Tables"),
+        shift=in_report(PATHS.table("saliency_shift_{saliency}"), "saliency_shift", "Tables"),
+        pairs=in_report(PATHS.table("saliency_pairs_{saliency}"), "saliency_pairs", "Tables"),
     params:
-        settings=lambda wc: config["saliency"][wc.saliency],
+        pairs=lambda wc: I.shift(wc.saliency).keys,
+        settings=lambda wc: P.saliency_settings(wc.saliency),
         runtime=RUNTIME,
         code=code("saliency_shift"),
     log:

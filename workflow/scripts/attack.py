@@ -14,7 +14,7 @@ with log_to(snakemake.log[0]):
         wc.eps,
         list(zip(p.splits, snakemake.output.adv, snakemake.output.stats, strict=True)),
         inp.data,
-        inp.model,
+        inp.classifier,
         options=p.options,
         against=against,
         **p.runtime,

@@ -7,7 +7,7 @@ inp, p = snakemake.input, snakemake.params
 with log_to(snakemake.log[0]):
     attack_model(
         snakemake.wildcards.model,
-        inp.model,
+        inp.net,
         inp.data,
         snakemake.output[0],
         side=p.side,

@@ -1,7 +1,7 @@
 """Rule certified_table: Nguyen 2018 Fig. 6 as a table, a row per two-layer net."""
 
 from advsal.runtime import log_to
-from advsal.stages.certified import certified_table
+from advsal.tables.certified import certified_table
 
 inp, p = snakemake.input, snakemake.params
 files = zip(inp.metrics, inp.attacks, inp.certificates, strict=True)

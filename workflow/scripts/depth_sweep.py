@@ -1,14 +1,14 @@
 """Rule depth_sweep: Metzen Fig. 2 (right), detectability per attachment depth AD(i)."""
 
 from advsal.runtime import log_to
-from advsal.stages.common import grouped_inputs
+from advsal.stages.common import named_inputs
 from advsal.stages.depth import depth_sweep
 
 wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
-adv: dict = {}
-for kind, files in grouped_inputs(inp.items()).items():  # adv_train|<attack>|<eps>, ...
+adv: dict = {}  # (attack, eps) -> {split: path}
+for name, files in named_inputs(inp, p.pairs).items():  # adv_train, adv_val, adv_test
     for key, path in files.items():
-        adv.setdefault(key, {})[kind.removeprefix("adv_")] = path
+        adv.setdefault(key, {})[name.removeprefix("adv_")] = path
 with log_to(snakemake.log[0]):
     depth_sweep(
         wc.detector,

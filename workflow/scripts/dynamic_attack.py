@@ -1,7 +1,7 @@
 """Rule dynamic_attack: the dynamic adversary at every sigma against one detector version."""
 
 from advsal.runtime import log_to
-from advsal.stages.dynamic import dynamic_attack
+from advsal.stages.retraining import dynamic_attack
 
 wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
 with log_to(snakemake.log[0]):

@@ -1,12 +1,12 @@
 """Rule evaluate_detector: every fitted detector of an instance on every (attack, eps) test set.
-Inputs are named ``fit|attack|eps``, ``adv|attack|eps`` and ``sal|attack|eps``."""
+Inputs ``fit``, ``adv`` and ``sal`` are lists, by (attack, eps) in ``params.pairs``."""
 
 from advsal.runtime import log_to
-from advsal.stages.common import grouped_inputs
+from advsal.stages.common import named_inputs
 from advsal.stages.detector import evaluate_detector
 
 inp, p = snakemake.input, snakemake.params
-named = grouped_inputs(inp.items())
+named = named_inputs(inp, p.pairs)
 with log_to(snakemake.log[0]):
     evaluate_detector(
         snakemake.wildcards.detector,

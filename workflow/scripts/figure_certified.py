@@ -1,6 +1,6 @@
 """Rule figure_certified: Nguyen 2018 Fig. 6 and the certificates per image."""
 
-from advsal.plots import certified_figure
+from advsal.plots.certified import certified_figure
 from advsal.runtime import log_to
 
 inp, p = snakemake.input, snakemake.params

@@ -1,6 +1,6 @@
 """Rule figure_classifier_training: one classifier's accuracy per epoch."""
 
-from advsal.plots import training_curve_figure
+from advsal.plots.lines import training_curve_figure
 from advsal.runtime import log_to
 
 with log_to(snakemake.log[0]):

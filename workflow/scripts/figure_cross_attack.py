@@ -1,6 +1,6 @@
 """Rule figure_cross_attack: Zhang Fig. 4, one panel per detector."""
 
-from advsal.plots import cross_attack_figure
+from advsal.plots.matrices import cross_attack_figure
 from advsal.runtime import log_to
 
 with log_to(snakemake.log[0]):

@@ -1,6 +1,6 @@
 """Rule figure_detectability: Metzen Fig. 2 (left), detectability vs classifier accuracy."""
 
-from advsal.plots import detectability_figure
+from advsal.plots.lines import detectability_figure
 from advsal.runtime import log_to
 
 with log_to(snakemake.log[0]):

@@ -1,6 +1,6 @@
 """Rule figure_dynamic: Metzen Fig. 5, the dynamic adversary vs static and dynamic detectors."""
 
-from advsal.plots import dynamic_figure
+from advsal.plots.lines import dynamic_figure
 from advsal.runtime import log_to
 
 with log_to(snakemake.log[0]):

@@ -1,6 +1,6 @@
 """Rule figure_eps_matrix: Zhang Fig. 3 for one detector."""
 
-from advsal.plots import eps_matrix_figure
+from advsal.plots.matrices import eps_matrix_figure
 from advsal.runtime import log_to
 
 with log_to(snakemake.log[0]):

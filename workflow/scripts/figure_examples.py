@@ -1,20 +1,21 @@
 """Rule figure_examples: Zhang Fig. 1 for one saliency instance, every attack at its chosen eps."""
 
+from advsal.plots.images import examples_figure
 from advsal.runtime import log_to
-from advsal.stages.common import grouped_inputs
-from advsal.stages.figures import examples_figure
+from advsal.stages.common import named_inputs
+from advsal.stages.figures import example_rows
 
-inp = snakemake.input
-named = grouped_inputs(inp.items())
+inp, p = snakemake.input, snakemake.params
+named = named_inputs(inp, p.pairs)
 with log_to(snakemake.log[0]):
-    examples_figure(
-        snakemake.wildcards.saliency,
+    rows, labels = example_rows(
         inp.data,
-        inp.model,
+        inp.classifier,
         inp.chosen,
         inp.sal_clean,
         named["adv"],
         named["sal"],
-        snakemake.output[0],
-        snakemake.params.plots,
+        n=p.plots["n_examples"],
     )
+    title = f"saliency {snakemake.wildcards.saliency!r}: clean vs adversarial (test)"
+    examples_figure(rows, labels, snakemake.output[0], p.plots, title=title)

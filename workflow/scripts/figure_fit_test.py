@@ -1,6 +1,6 @@
 """Rule figure_fit_test: model_based_saliency2020 Fig. 2 (fit attack x test attack bars)."""
 
-from advsal.plots import fit_test_figure
+from advsal.plots.bars import fit_test_figure
 from advsal.runtime import log_to
 
 p = snakemake.params

@@ -1,6 +1,6 @@
 """Rule figure_layer_study: Zhang Fig. 7 with the correlation per layer beside the maps."""
 
-from advsal.plots import layer_study_figure
+from advsal.plots.images import layer_study_figure
 from advsal.runtime import log_to
 
 inp = snakemake.input

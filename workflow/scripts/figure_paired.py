@@ -1,6 +1,6 @@
 """Rule figure_paired: Nguyen 2018 Tables 1-4 as bars."""
 
-from advsal.plots import paired_figure
+from advsal.plots.bars import paired_figure
 from advsal.runtime import log_to
 
 with log_to(snakemake.log[0]):

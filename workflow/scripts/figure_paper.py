@@ -1,6 +1,6 @@
 """Rule figure_paper: one paper's published vs reproduced cells around y = x, with tolerances."""
 
-from advsal.plots import paper_figure
+from advsal.plots.paper import paper_figure
 from advsal.runtime import log_to
 
 with log_to(snakemake.log[0]):

@@ -1,8 +1,8 @@
 """Rule layer_study: Grad-CAM per layer, clean vs adversarial (Zhang Fig. 7, measured).
-Adversarial inputs are named ``adv|attack|eps``."""
+Input ``adv`` is a list, by (attack, eps) in ``params.pairs``."""
 
 from advsal.runtime import log_to
-from advsal.stages.common import grouped_inputs
+from advsal.stages.common import named_inputs
 from advsal.stages.layers import layer_study
 
 inp, p, out = snakemake.input, snakemake.params, snakemake.output
@@ -11,9 +11,9 @@ with log_to(snakemake.log[0]):
         p.settings["classifier"],
         p.settings["layers"],
         inp.data,
-        inp.model,
+        inp.classifier,
         inp.chosen,
-        grouped_inputs(inp.items())["adv"],
+        named_inputs(inp, p.pairs)["adv"],
         out.table,
         out.maps,
         n_examples=p.settings["n_examples"],

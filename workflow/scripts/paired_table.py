@@ -1,17 +1,17 @@
-"""Rule paired_table: Nguyen 2018 Tables 1-4 for one contrastive detector. Inputs are named
-``adv|attack|eps`` and ``sal|attack|eps``."""
+"""Rule paired_table: Nguyen 2018 Tables 1-4 for one contrastive detector. Inputs ``adv``
+and ``sal`` are lists, by (attack, eps) in ``params.pairs``."""
 
 from advsal.runtime import log_to
-from advsal.stages.common import grouped_inputs
+from advsal.stages.common import named_inputs
 from advsal.stages.paired import paired_table
 
 inp, p = snakemake.input, snakemake.params
-named = grouped_inputs(inp.items())
+named = named_inputs(inp, p.pairs)
 with log_to(snakemake.log[0]):
     paired_table(
         snakemake.wildcards.detector,
         inp.data,
-        inp.model,
+        inp.detector,
         {k: (adv, named["sal"][k]) for k, adv in named["adv"].items()},
         snakemake.output[0],
         classifier=inp.classifier,

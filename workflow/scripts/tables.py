@@ -1,7 +1,7 @@
 """Rule tables: Table 1, eps_fit x eps_test and cross-attack matrices, chosen eps, ..."""
 
 from advsal.runtime import log_to
-from advsal.tables import build_tables, write_tables
+from advsal.tables.detection import build_tables, write_tables
 
 inp, p = snakemake.input, snakemake.params
 with log_to(snakemake.log[0]):

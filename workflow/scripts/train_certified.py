@@ -8,7 +8,7 @@ with log_to(snakemake.log[0]):
     train_model(
         snakemake.wildcards.model,
         snakemake.params.settings,
-        snakemake.input[0],
+        snakemake.input.data,
         out.model,
         out.metrics,
         out.history,

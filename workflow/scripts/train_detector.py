@@ -2,11 +2,11 @@
 fit_on at once (attack ``all``)."""
 
 from advsal.runtime import log_to
-from advsal.stages.common import grouped_inputs
+from advsal.stages.common import named_inputs
 from advsal.stages.detector import train_detector
 
 wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
-named = grouped_inputs(inp.items())
+named = named_inputs(inp, p.pairs)
 with log_to(snakemake.log[0]):
     train_detector(
         wc.detector,

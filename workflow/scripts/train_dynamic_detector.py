@@ -1,7 +1,7 @@
 """Rule train_dynamic_detector: dynamic adversary training of one detector (Metzen Sec. 3.3)."""
 
 from advsal.runtime import log_to
-from advsal.stages.dynamic import train_dynamic_detector
+from advsal.stages.retraining import train_dynamic_detector
 
 wc, inp, p, out = snakemake.wildcards, snakemake.input, snakemake.params, snakemake.output
 with log_to(snakemake.log[0]):
@@ -13,7 +13,7 @@ with log_to(snakemake.log[0]):
         p.detector,
         inp.data,
         inp.classifier,
-        inp.static,
+        inp.detector,
         out.model,
         out.history,
         saliency=p.saliency,

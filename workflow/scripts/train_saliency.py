@@ -9,7 +9,7 @@ with log_to(snakemake.log[0]):
         name,
         p.settings,
         inp.data,
-        inp.model,
+        inp.classifier,
         snakemake.output.model,
         out_history=snakemake.output.history,
         **p.runtime,

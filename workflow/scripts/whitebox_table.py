@@ -1,7 +1,7 @@
 """Rule whitebox_table: model_based_saliency2020 Table 3, mean and std over seeds."""
 
 from advsal.runtime import log_to
-from advsal.stages.dynamic import whitebox_table
+from advsal.tables.retraining import whitebox_table
 
 with log_to(snakemake.log[0]):
     whitebox_table(snakemake.input, snakemake.output[0])

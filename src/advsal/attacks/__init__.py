@@ -10,4 +10,22 @@ from advsal.attacks import spatial as _spatial  # noqa: F401  (stadv)
 from advsal.attacks import whitebox as _whitebox  # noqa: F401  (whitebox)
 from advsal.attacks.base import ATTACKS, Attack, perturbation_stats
 
-__all__ = ["ATTACKS", "Attack", "perturbation_stats"]
+__all__ = ["ATTACKS", "ATTACK_KEYS", "Attack", "attack_params", "perturbation_stats"]
+
+# keys of an attack instance that the pipeline reads; the rest go to the attack's constructor
+ATTACK_KEYS = (
+    "type",
+    "eps",
+    "classifier",
+    "against",
+    "against_fit",
+    "sigma",
+    "training",
+    "test_limit",
+    "seeds",
+)
+
+
+def attack_params(spec: dict) -> dict:
+    """An attack's constructor arguments: its settings less the pipeline's keys."""
+    return {k: v for k, v in spec.items() if k not in ATTACK_KEYS}

@@ -9,14 +9,12 @@ an adversarial counts as a success only where it fools f and the detector at onc
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from advsal.registry import Registry
+from advsal.training import batched
 
 ATTACKS: Registry[type[Attack]] = Registry("attack")
 
@@ -65,7 +63,7 @@ class Attack:
 
     norm: str | None = "linf"
     uses_eps: bool = True
-    dynamic: bool = False  # True: run per detector it attacks, with that detector's retraining
+    retrains_detector: bool = False  # True: run per detector it attacks, retraining each
     sigma_grid: bool = False  # True: also per sigma (Metzen's dynamic adversary)
     title: str = ""
 
@@ -146,14 +144,9 @@ class Attack:
 
     def run(self, x, y=None, batch_size: int = 256, device="cpu", progress: bool = True):
         """Attack a whole split in batches on ``device``; returns adversarials on the CPU."""
-        out = []
-        n_batches = math.ceil(len(x) / batch_size)
-        bar = tqdm(range(n_batches), desc=type(self).__name__, disable=not progress, mininterval=5)
-        for b in bar:
-            sl = slice(b * batch_size, (b + 1) * batch_size)
-            yb = None if y is None else y[sl].to(device)
-            out.append(self(x[sl].to(device), yb).cpu())
-        return torch.cat(out) if out else x.clone()
+        desc = type(self).__name__ if progress else None
+        tensors = [x] if y is None else [x, y]
+        return batched(self, tensors, batch_size, device, grad=True, desc=desc, empty=x.clone())
 
 
 def margin_over(logits: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
@@ -192,15 +185,9 @@ def perturbation_stats(
 
     ``detected`` (a bool per adversarial: an attacked detector flags it) adds ``fools_both``:
     the share of correctly classified images whose adversarial fools f and goes unflagged."""
-    with torch.no_grad():
-        preds = []
-        for src in (x, x_adv):
-            p = [
-                model(src[i : i + batch_size].to(device)).argmax(1).cpu()
-                for i in range(0, len(src), batch_size)
-            ]
-            preds.append(torch.cat(p))
-    clean_pred, adv_pred = preds
+    clean_pred, adv_pred = (
+        batched(lambda b: model(b).argmax(1), [src], batch_size, device) for src in (x, x_adv)
+    )
     correct = clean_pred == y
     delta = (x_adv - x).flatten(1)
     changed = delta.abs() > 1e-6

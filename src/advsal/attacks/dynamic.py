@@ -21,7 +21,7 @@ class DynamicBIM(_Iterative):
     """Dynamic adversary; ``sigma`` in [0, 1] trades fooling f (0) for fooling D (1)."""
 
     title = "Dynamic adversary"
-    dynamic = True  # the pipeline runs it per detector and sigma, not in the static grid
+    retrains_detector = True  # the pipeline runs it per detector and sigma, not in the static grid
     sigma_grid = True
 
     def __init__(self, model, eps=None, sigma=0.0, steps=10, rel_stepsize=0.25, **kw):

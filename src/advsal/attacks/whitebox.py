@@ -33,7 +33,7 @@ class WhiteBox(_Iterative):
     """White-box attack on f and the detector it names; ``steps`` is the paper's T (5)."""
 
     title = "White-box (App. C)"
-    dynamic = True  # run per detector it names, with adversarial training of that detector
+    retrains_detector = True  # run per detector it names, with that detector's adversarial training
 
     def __init__(self, model, eps=None, steps=5, rel_stepsize=0.25, through="saliency", **kw):
         super().__init__(model, eps=eps, steps=steps, rel_stepsize=rel_stepsize, **kw)

@@ -4,6 +4,13 @@ Register a new source with ``@DATASETS.register("name")`` in a module imported b
 """
 
 from advsal.data import builtin as _builtin  # noqa: F401  (registers the sources)
-from advsal.data.base import DATASETS, DataUnavailable, Splits, load_dataset, split_counts
+from advsal.data.base import (
+    DATASETS,
+    DataUnavailable,
+    Splits,
+    dataset_shape,
+    load_dataset,
+    split_counts,
+)
 
-__all__ = ["DATASETS", "DataUnavailable", "Splits", "load_dataset", "split_counts"]
+__all__ = ["DATASETS", "DataUnavailable", "Splits", "dataset_shape", "load_dataset", "split_counts"]

@@ -92,3 +92,16 @@ def make_splits(x_pool, y_pool, x_test, y_test, split: dict, seed: int, classes)
 def load_dataset(name: str, options: dict, seed: int) -> Splits:
     loader = DATASETS.get(name)
     return loader(options, seed)
+
+
+def dataset_shape(ds: dict) -> tuple[int, int, int] | None:
+    """The image shape a dataset will have, where it is known before loading."""
+    known = {
+        "mnist5k": (1, 28, 28),
+        "mnist": (1, 28, 28),
+        "fashion_mnist": (1, 28, 28),
+        "cifar10": (3, 32, 32),
+    }
+    if ds["name"] == "imagefolder":
+        return (3, ds["image_size"], ds["image_size"])
+    return known.get(ds["name"])

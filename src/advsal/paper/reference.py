@@ -15,8 +15,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from advsal.config import _path as _where  # the config's key path: evaluation.paper[1]
 from advsal.errors import ConfigError
+from advsal.errors import key_path as _where  # the config's key path: evaluation.paper[1]
 
 ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = ROOT / "workflow" / "paper_reference.yaml"
@@ -109,7 +109,7 @@ def run_setting(config: dict) -> dict:
     """What the comparison must know of a run to tell like-for-like from a proxy: the dataset's
     family and image shape, each classifier's architecture, which classifier each detector and
     attack is on, and Nguyen's certified nets (the paper_comparison rule's param)."""
-    from advsal.config import dataset_shape
+    from advsal.data.base import dataset_shape
 
     ds = config["dataset"]
     shape = dataset_shape(ds)

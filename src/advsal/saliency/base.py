@@ -9,16 +9,11 @@ restore it with :meth:`load_state` before calling ``attribute``.
 
 from __future__ import annotations
 
-import copy
-import math
-
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
-from advsal.optim import Adam
 from advsal.registry import Registry
-from advsal.runtime import progress
+from advsal.training import batched, fit
 
 SALIENCY: Registry[type[SaliencyMethod]] = Registry("saliency method")
 
@@ -57,18 +52,16 @@ class SaliencyMethod:
 
     def run(self, x, batch_size: int = 256, device="cpu", progress: bool = True) -> torch.Tensor:
         self.model.eval()
-        out = []
-        n = math.ceil(len(x) / batch_size)
-        for b in tqdm(range(n), desc=type(self).__name__, disable=not progress, mininterval=5):
-            out.append(self.attribute(x[b * batch_size : (b + 1) * batch_size].to(device)).cpu())
-        return torch.cat(out) if out else torch.zeros_like(x)
+        desc = type(self).__name__ if progress else None
+        empty = torch.zeros_like(x)
+        return batched(self.attribute, [x], batch_size, device, grad=True, desc=desc, empty=empty)
 
 
 class TrainedSaliency(SaliencyMethod):
     """A method that is a network of its own (``self.net``), trained with f frozen. A subclass
     writes ``_build(in_shape, n_classes)`` (sets ``net`` and ``meta``), ``loss(x, y, gen)`` ->
     (mean loss, terms) and ``validate(x, y, device)`` -> ``{"val_loss": ..., "val_<term>": ...}``;
-    the training loop (Adam, seeded shuffles, the epoch with the lowest validation loss kept),
+    the training (:func:`advsal.training.fit`, the epoch with the lowest validation loss kept),
     the state and the device are shared here."""
 
     trainable = True
@@ -101,6 +94,8 @@ class TrainedSaliency(SaliencyMethod):
                 sums[k] = sums.get(k, 0.0) + v * len(xb)
 
     def fit(self, x, y, x_val, y_val, device="cpu", seed=0, epochs=5, lr=1e-3, batch_size=64, **_):
+        """Train the method's own net on (x, y) with f frozen; keep the epoch of the lowest
+        validation loss (:func:`advsal.training.fit`)."""
         torch.manual_seed(seed)
         with torch.no_grad():
             n_classes = self.model(x[:1].to(device)).shape[1]
@@ -109,42 +104,24 @@ class TrainedSaliency(SaliencyMethod):
         for p in self.model.parameters():
             p.requires_grad_(False)
         self.model.eval()
-        opt = Adam(self.net.parameters(), lr=lr)
-        gen = torch.Generator().manual_seed(seed)
-        history, best, best_state = [], math.inf, None
-        n_batches = math.ceil(len(x) / batch_size)
-        for epoch in range(1, epochs + 1):
+
+        def step(rows, gen):
             self.net.train()
-            idx = torch.randperm(len(x), generator=gen)
-            tot = 0.0
-            bar = tqdm(range(n_batches), desc=f"{self.title} {epoch}/{epochs}", mininterval=5)
-            for b in bar:
-                sel = idx[b * batch_size : (b + 1) * batch_size]
-                loss, _ = self.loss(x[sel].to(device), y[sel].to(device), gen)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                tot += loss.item() * len(sel)
-            row = {
-                "epoch": epoch,
-                "train_loss": tot / len(x),
-                **self.validate(x_val, y_val, device),
-            }
-            history.append(row)
-            terms = ", ".join(f"{k[4:]} {v:.3f}" for k, v in row.items() if k.startswith("val_"))
-            progress.info(
-                "%s epoch %d/%d: train loss %.4f; validation: %s",
-                self.title,
-                epoch,
-                epochs,
-                row["train_loss"],
-                terms,
-            )
-            if row["val_loss"] < best:
-                best, best_state = row["val_loss"], copy.deepcopy(self.net.state_dict())
-        self.net.load_state_dict(best_state)
-        self.net.eval()
-        return history
+            return self.loss(x[rows].to(device), y[rows].to(device), gen)[0], None
+
+        return fit(
+            self.net,
+            len(x),
+            step,
+            lambda: self.validate(x_val, y_val, device),
+            epochs=epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            select="val_loss",
+            desc=self.title,
+            report=True,
+        )
 
     def state(self) -> dict:
         return {**self.meta, "net": {k: v.cpu() for k, v in self.net.state_dict().items()}}

@@ -10,11 +10,12 @@ from __future__ import annotations
 import torch
 
 from advsal import io
-from advsal.attacks import ATTACKS, perturbation_stats
-from advsal.config import attack_params, eps_value
+from advsal.attacks import ATTACKS, attack_params, perturbation_stats
 from advsal.detectors import load_detector
 from advsal.runtime import job_seed, progress, seed_everything, setup
 from advsal.stages.common import build_saliency, load_classifier, load_splits, split_xy
+from advsal.tokens import eps_value
+from advsal.training import batched
 
 
 def make_attack(
@@ -87,16 +88,4 @@ def make_attack(
 
 def flagged(objective, images, device, batch_size: int = 256) -> torch.Tensor:
     """Whether the attacked detector calls each image adversarial (its logit > 0)."""
-    out = [
-        objective.flags(images[i : i + batch_size].to(device)).cpu()
-        for i in range(0, len(images), batch_size)
-    ]
-    return torch.cat(out)
-
-
-def attack_summary(stats_paths, out_csv):
-    import pandas as pd  # not needed by the attack jobs themselves
-
-    frame = pd.DataFrame([io.read_json(p) for p in stats_paths])
-    io.write_csv(out_csv, frame)
-    return frame
+    return batched(objective.flags, [images], batch_size, device, grad=True)

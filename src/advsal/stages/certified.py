@@ -10,7 +10,8 @@ cross-entropy alone. Then, on the same first ``test_limit`` test images:
   certificate's set of that eps (``L_flow >= ||N r||_2``); one row per image;
 - :func:`certify_images`: the certificate per image, the tightened dual bound for all of them
   and the SDP (SCS) for the first ``sdp_limit``;
-- :func:`certified_table`: per model, fooled counts (Fig. 6) and certified counts.
+
+then :func:`advsal.tables.certified.certified_table`: per model, fooled and certified counts.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from advsal.certify import CertifiedTraining, certified_loss, certify, certify_b
 from advsal.models import build, load_model, save_model
 from advsal.runtime import progress, setup
 from advsal.stages.common import load_splits, split_xy
-from advsal.training import fit, predict
+from advsal.training import fit_supervised, predict
 
 
 def pooled(data, split: str, side: int, limit: int | None = None):
@@ -55,7 +56,7 @@ def train_model(
         loss = partial(certified_loss, weight=weight)
     else:
         model, loss = net, F.cross_entropy
-    history = fit(
+    history = fit_supervised(
         model,
         [splits["train"][0]],
         splits["train"][1],
@@ -165,43 +166,4 @@ def certify_images(
         len(frame),
         eps,
     )
-    return frame
-
-
-def summary_row(name: str, metrics: dict, attacked: pd.DataFrame, certs: pd.DataFrame) -> dict:
-    """One model's row of the Fig. 6 table."""
-    both = attacked.merge(certs[["index", "certified", "worst"]], on="index")
-    sdp = certs.dropna(subset=["sdp_worst"])
-    n = len(attacked)
-    return {
-        "model": name,
-        "weight": metrics["weight"],
-        "side": metrics["side"],
-        "test_acc": metrics["test_acc"],
-        "attacked": n,
-        "correct": int(attacked["correct"].sum()),
-        "fooled": int(attacked["fooled"].sum()),
-        "fooled_rate": float(attacked["fooled"].mean()) if n else math.nan,
-        "fooled_of_correct": float(attacked["fooled"].sum() / max(attacked["correct"].sum(), 1)),
-        "median_flow_loss": float(attacked.loc[attacked["fooled"], "flow_loss"].median()),
-        "certified": int(both["certified"].sum()),
-        "certified_rate": float(both["certified"].mean()) if n else math.nan,
-        "certified_fooled": int((both["certified"] & both["fooled"]).sum()),
-        "median_worst": float(both["worst"].median()),
-        "sdp_images": len(sdp),
-        "sdp_certified": int((sdp["sdp_worst"] < 0).sum()),
-        "sdp_gap": float((sdp["worst"] - sdp["sdp_worst"]).mean()) if len(sdp) else math.nan,
-        "sdp_seconds": float(sdp["sdp_seconds"].mean()) if len(sdp) else math.nan,
-    }
-
-
-def certified_table(models: dict, out_csv, *, eps: float, budget: float) -> pd.DataFrame:
-    """``models``: name -> (metrics.json, attack CSV, certificate CSV)."""
-    rows = [
-        summary_row(name, io.read_json(m), pd.read_csv(a), pd.read_csv(c))
-        for name, (m, a, c) in models.items()
-    ]
-    frame = pd.DataFrame(rows).assign(cert_eps=eps, attack_eps=budget)
-    io.write_csv(out_csv, frame)
-    progress.info("Fig. 6:\n%s", frame.to_string(index=False))
     return frame

@@ -13,7 +13,7 @@ from advsal.training import as_float
 __all__ = [
     "SPLITS",
     "build_saliency",
-    "grouped_inputs",
+    "named_inputs",
     "load_adv",
     "load_classifier",
     "load_saliency",
@@ -22,13 +22,14 @@ __all__ = [
 ]
 
 
-def grouped_inputs(named) -> dict:
-    """Inputs named ``kind|attack|eps`` as ``{kind: {(attack, eps): path}}``; others skipped."""
-    out: dict = {}
-    for key, path in named:
-        if "|" in key:
-            kind, attack, eps = key.split("|")
-            out.setdefault(kind, {})[(attack, eps)] = path
+def named_inputs(inputs, keys: dict) -> dict:
+    """A job's list inputs by (attack, eps): ``{name: {(attack, eps): path}}`` for each
+    ``name`` in ``keys`` (the plan's list, ``params.pairs``), zipped strictly against the files
+    of input ``name`` (advsal.plan.inputs)."""
+    out = {}
+    for name, pairs in keys.items():
+        files = list(inputs[name])
+        out[name] = {tuple(k): f for k, f in zip(pairs, files, strict=True)}
     return out
 
 

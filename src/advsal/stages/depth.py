@@ -11,43 +11,31 @@ set.
 from __future__ import annotations
 
 import copy
-import math
 
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from advsal import io
 from advsal.detectors.metzen import SubnetworkDetector, collect
 from advsal.metrics import choose_eps
-from advsal.optim import Adam
 from advsal.runtime import progress, setup
 from advsal.stages.common import load_adv, load_classifier, load_splits, split_xy
 from advsal.tables import read_table
+from advsal.training import batched, fit
 
 
 def _features(clf, points, x, device, batch_size=256):
     """Features at every point, for a whole set, on the CPU (f frozen)."""
-    out = {p: [] for p in points}
-    with torch.no_grad():
-        for i in range(0, len(x), batch_size):
-            for p, v in collect(clf, points, x[i : i + batch_size].to(device)).items():
-                out[p].append(v.cpu())
-    return {p: torch.cat(v) for p, v in out.items()}
+    return batched(lambda xb: collect(clf, points, xb), [x], batch_size, device)
 
 
 def _logits(heads, feats, device, batch_size=256):
-    n = len(next(iter(feats.values())))
-    with torch.no_grad():
-        return {
-            i: torch.cat(
-                [
-                    h.logit(h.head(feats[h.point][b : b + batch_size].to(device))).cpu()
-                    for b in range(0, n, batch_size)
-                ]
-            )
-            for i, h in heads.items()
-        }
+    return {
+        i: batched(lambda f, h=h: h.logit(h.head(f)), [feats[h.point]], batch_size, device)
+        for i, h in heads.items()
+    }
 
 
 def sweep_attack(clf, x, adv, settings, device, seed) -> dict:
@@ -66,35 +54,44 @@ def sweep_attack(clf, x, adv, settings, device, seed) -> dict:
         both = torch.cat([x[split], adv[split]])
         feats[split] = _features(clf, points, both, device)
         target[split] = torch.cat([torch.zeros(len(x[split])), torch.ones(len(adv[split]))])
-    params_all = [p for h in heads.values() for p in h.head.parameters()]
-    opt = Adam(params_all, lr=settings["lr"], betas=tuple(settings["betas"]))
-    gen = torch.Generator().manual_seed(seed)
     best = {i: (-1.0, None) for i in heads}
-    bs = settings["batch_size"]
-    n = len(target["train"])
-    for _ in range(settings["epochs"]):
+
+    def step(rows, _gen):
+        t = target["train"][rows].to(device)
         for h in heads.values():
             h.train()
-        idx = torch.randperm(n, generator=gen)
-        for b in range(math.ceil(n / bs)):
-            sel = idx[b * bs : (b + 1) * bs]
-            t = target["train"][sel].to(device)
-            # the heads are independent: the sum of their losses trains each on its own
-            loss = sum(
-                F.binary_cross_entropy_with_logits(
-                    h.logit(h.head(feats["train"][h.point][sel].to(device))), t
-                )
-                for h in heads.values()
+        # the heads are independent: the sum of their losses trains each on its own
+        loss = sum(
+            F.binary_cross_entropy_with_logits(
+                h.logit(h.head(feats["train"][h.point][rows].to(device))), t
             )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        for h in heads.values():
-            h.eval()
+            for h in heads.values()
+        )
+        return loss, None
+
+    def validate():
+        """Each head keeps its own best epoch (one loop, a selection per head)."""
+        accs = {}
         for i, z in _logits(heads, feats["val"], device).items():
-            acc = ((z > 0).float() == target["val"]).float().mean().item()
+            accs[f"val_acc_AD{i}"] = acc = ((z > 0).float() == target["val"]).float().mean().item()
             if acc > best[i][0]:
                 best[i] = (acc, copy.deepcopy(heads[i].head.state_dict()))
+        return accs
+
+    fit(
+        nn.ModuleList(heads.values()),
+        len(target["train"]),
+        step,
+        validate,
+        params=[p for h in heads.values() for p in h.head.parameters()],
+        select=None,
+        epochs=settings["epochs"],
+        lr=settings["lr"],
+        betas=settings["betas"],
+        batch_size=settings["batch_size"],
+        seed=seed,
+        desc="attachment-depth heads",
+    )
     for i, (_, state) in best.items():
         heads[i].head.load_state_dict(state)
         heads[i].eval()

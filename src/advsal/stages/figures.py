@@ -1,22 +1,23 @@
-"""Stage 7, the figures that need tensors: Zhang Fig. 1 for every attack of a classifier."""
+"""Stage 7, what the figures that show tensors read: Zhang Fig. 1's rows (the clean test images
+and each attack's adversarials at its chosen eps, with their saliency maps and f's labels),
+drawn by :func:`advsal.plots.images.examples_figure`."""
 
 from __future__ import annotations
 
-from advsal.plots import examples_figure as draw
 from advsal.stages.common import load_adv, load_classifier, load_saliency, load_splits, split_xy
 from advsal.tables import read_table
 from advsal.training import predict
 
 
-def examples_figure(saliency, data, model, chosen_csv, sal_clean, adv, sal_adv, out, plots):
-    """Clean and adversarial test images with their saliency, every attack at its chosen eps.
+def example_rows(data, classifier, chosen_csv, sal_clean, adv, sal_adv, n: int):
+    """``(rows, labels)``: a row per attack on f at its chosen eps (the first row clean), each
+    ``(name, images, maps)`` of the first ``n`` test images, and f's label of every image.
 
     ``adv`` / ``sal_adv`` map (attack, eps token) -> file; only the chosen eps are read."""
     chosen = read_table(chosen_csv).set_index("attack")
     attacks = [a for a in dict.fromkeys(a for a, _ in adv) if a in chosen.index]
-    n = plots["n_examples"]
     x = split_xy(load_splits(data), "test")[0][:n]
-    clf = load_classifier(model)
+    clf = load_classifier(classifier)
     rows = [("clean", x, load_saliency(sal_clean)["test"][:n])]
     for a in attacks:
         eps = chosen.loc[a, "eps"]
@@ -28,4 +29,4 @@ def examples_figure(saliency, data, model, chosen_csv, sal_clean, adv, sal_adv, 
             )
         )
     labels = [[int(p) for p in predict(clf, [r[1]]).argmax(1)] for r in rows]
-    draw(rows, labels, out, plots, title=f"saliency {saliency!r}: clean vs adversarial (test)")
+    return rows, labels

@@ -19,7 +19,7 @@ from advsal.runtime import progress, setup
 from advsal.stages.common import load_adv, load_classifier, load_splits, split_xy
 from advsal.stages.saliency import different_partner
 from advsal.tables import read_table
-from advsal.training import predict
+from advsal.training import batched, predict
 
 
 def gradcam(model, layer: str, x, target, batch_size: int = 256):
@@ -30,12 +30,13 @@ def gradcam(model, layer: str, x, target, batch_size: int = 256):
 
     model.eval()
     cam = LayerGradCam(model, dict(model.named_children())[layer])
-    out = []
-    for i in range(0, len(x), batch_size):
-        xb, tb = x[i : i + batch_size], target[i : i + batch_size]
+
+    def maps(xb, tb):
         a = cam.attribute(xb, target=tb, relu_attributions=False)
-        out.append(LayerAttribution.interpolate(a, tuple(x.shape[-2:]), "bilinear").detach())
-    return torch.cat(out)[:, 0] if out else torch.zeros(0, *x.shape[-2:])
+        return LayerAttribution.interpolate(a, tuple(x.shape[-2:]), "bilinear").detach()
+
+    out = batched(maps, [x, target], batch_size, x.device, grad=True, empty=None)
+    return out[:, 0] if len(out) else torch.zeros(0, *x.shape[-2:])
 
 
 def correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

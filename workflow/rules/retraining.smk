@@ -1,12 +1,13 @@
-# Stage 5b: attacks that see the detector (Metzen's dynamic adversary, the 2020 paper's white-box
-# attack), each against each detector it names, at each eps, once per seed: the detector
-# retrained against it, then the attack (at every sigma, for Metzen's) against the static and
-# the retrained version -> tables/dynamic.csv + adaptive.csv + Fig. 5; tables/whitebox.csv
-# (Table 3). Seed k > 0 refits the static detector with the run's seed + k.
+# Stage 5b, retraining attacks: attacks that see the detector and that the detector is retrained
+# against (Metzen's dynamic adversary, the 2020 paper's white-box attack), each against each
+# detector it names, at each eps, once per seed: the retrained detector, then the attack (at
+# every sigma, for Metzen's) against the static and the retrained ("dynamic") version ->
+# tables/dynamic.csv + adaptive.csv + Fig. 5; tables/whitebox.csv (Table 3). Seed k > 0 refits
+# the static detector with the run's seed + k.
 use rule train_detector as train_detector_seeded with:
     output:
-        model=f"{R}/detectors/{{detector}}/{{attack}}/{{eps}}/seed{{seed}}/model.pt",
-        history=f"{R}/detectors/{{detector}}/{{attack}}/{{eps}}/seed{{seed}}/history.csv",
+        model=PATHS.detector("{detector}", "{attack}", "{eps}", "{seed}"),
+        history=PATHS.detector("{detector}", "{attack}", "{eps}", "{seed}", "history.csv"),
     params:
         runtime=seeded,
     log:
@@ -17,14 +18,14 @@ use rule train_detector as train_detector_seeded with:
 
 rule train_dynamic_detector:
     input:
-        unpack(dynamic_inputs),
+        unpack(lambda wc: I.retrain(wc.attack, wc.eps, wc.detector, wc.seed).files),
     output:
-        model=f"{R}/dynamic/{{attack}}/{{eps}}/{{detector}}/seed{{seed}}/dynamic_detector.pt",
-        history=f"{R}/dynamic/{{attack}}/{{eps}}/{{detector}}/seed{{seed}}/history.csv",
+        model=PATHS.retrained("{attack}", "{eps}", "{detector}", "{seed}", "dynamic_detector.pt"),
+        history=PATHS.retrained("{attack}", "{eps}", "{detector}", "{seed}", "history.csv"),
     params:
-        settings=lambda wc: attack_settings(config, wc.attack),
-        detector=lambda wc: detector_settings(config, wc.detector),
-        saliency=saliency_settings_of,
+        settings=lambda wc: P.attack_settings(wc.attack),
+        detector=lambda wc: P.detector_settings(wc.detector),
+        saliency=lambda wc: P.saliency_settings(P.saliency_of(wc.detector)),
         options=config["attack_options"],
         runtime=seeded,
         code=code("train_dynamic_detector"),
@@ -44,12 +45,12 @@ rule train_dynamic_detector:
 
 rule dynamic_attack:
     input:
-        unpack(dynamic_attack_inputs),
+        unpack(lambda wc: I.versus(wc.attack, wc.eps, wc.detector, wc.seed, wc.version).files),
     output:
-        f"{R}/dynamic/{{attack}}/{{eps}}/{{detector}}/seed{{seed}}/{{version}}.csv",
+        PATHS.versus("{attack}", "{eps}", "{detector}", "{seed}", "{version}"),
     params:
-        settings=lambda wc: attack_settings(config, wc.attack),
-        saliency=saliency_settings_of,
+        settings=lambda wc: P.attack_settings(wc.attack),
+        saliency=lambda wc: P.saliency_settings(P.saliency_of(wc.detector)),
         options=config["attack_options"],
         runtime=seeded,
         code=code("dynamic_attack"),
@@ -69,7 +70,7 @@ rule dynamic_attack:
 
 rule dynamic_tables:
     input:
-        [dynamic_path(a, e, d, k, v) for a, e, d, k in DYNAMIC for v in VERSIONS],
+        [PATHS.versus(a, e, d, k, v) for a, e, d, k in P.dynamic for v in P.versions],
     output:
         dynamic=table("dynamic"),
         adaptive=table("adaptive"),
@@ -86,7 +87,7 @@ rule dynamic_tables:
 
 rule whitebox_table:
     input:
-        [dynamic_path(a, e, d, k, v) for a, e, d, k in WHITEBOX for v in VERSIONS],
+        [PATHS.versus(a, e, d, k, v) for a, e, d, k in P.whitebox for v in P.versions],
     output:
         table("whitebox"),
     params:

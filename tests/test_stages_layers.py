@@ -7,7 +7,7 @@ import pytest
 import torch
 import yaml
 
-from advsal.config import ConfigError, resolve
+from advsal.config import ConfigError, complete, resolve
 from advsal.stages.layers import correlation, gradcam
 
 
@@ -47,5 +47,5 @@ def test_layer_study_layers_are_checked(tmp_path):
         resolve([path])
     cfg["layer_study"]["layers"]["deep"] = "relu3"
     path.write_text(yaml.safe_dump(cfg))
-    study = resolve([path])["layer_study"]
+    study = complete(resolve([path]))["layer_study"]
     assert study["classifier"] == "net" and study["n_examples"] == 2

@@ -3,7 +3,6 @@
 Zhang Table 1, the eps_fit x eps_test matrices (Zhang Fig. 3), the cross-attack matrix (Fig. 4),
 classifier accuracy under each attack (model_based_saliency2020 Table 4), perturbation rate and
 sizes (its Table 2), and detectability vs classifier accuracy (Metzen Fig. 2 left).
-Budgets are kept as path tokens ("0.1", "none" for eps-less attacks) so they join exactly.
 """
 
 from __future__ import annotations
@@ -12,14 +11,8 @@ import pandas as pd
 
 from advsal import io
 from advsal.metrics import choose_eps
+from advsal.tables import read_table
 from advsal.tokens import CLEAN, COMBINED, NO_EPS
-
-EPS_COLUMNS = {"eps": str, "eps_fit": str, "eps_test": str}
-
-
-def read_table(path) -> pd.DataFrame:
-    """Read an advsal CSV with its eps columns as strings (tokens)."""
-    return pd.read_csv(path, dtype=EPS_COLUMNS, keep_default_na=False, na_values=[""])
 
 
 def _at_chosen(cells: pd.DataFrame, chosen: dict, side: str) -> pd.Series:

@@ -15,11 +15,12 @@ For such an attack instance, at one eps, against one detector instance, for each
   detectability is measured on the adversarials f misclassifies against the true label and their
   clean images, and their count is kept; the white-box table reads the detector's flags on
   every adversarial.
+
+The tables over these rows are :mod:`advsal.tables.retraining`.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import TYPE_CHECKING
 
@@ -27,14 +28,13 @@ import torch
 import torch.nn.functional as F
 
 from advsal import io
-from advsal.attacks import ATTACKS
-from advsal.config import attack_params, eps_value
+from advsal.attacks import ATTACKS, attack_params
 from advsal.detectors import DETECTORS, load_detector, save_detector
-from advsal.optim import Adam
 from advsal.runtime import progress, setup
 from advsal.stages.attack import flagged
 from advsal.stages.common import build_saliency, load_classifier, load_splits, split_xy
-from advsal.training import predict
+from advsal.tokens import eps_value
+from advsal.training import batched, fit, predict
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: training jobs never need it
@@ -60,13 +60,13 @@ def _adversary(settings, clf, det, sal, eps, sigma, label):
 
 def _scores(det, sal, x, device, batch_size=256):
     """The detector's logits, with the saliency map computed on the fly where it reads one."""
-    out = []
-    for i in range(0, len(x), batch_size):
-        xb = x[i : i + batch_size].to(device)
+
+    def score(xb):
         s = sal.attribute(xb) if det.needs_saliency else None
         with torch.no_grad():
-            out.append(det(xb, s).cpu())
-    return torch.cat(out) if out else torch.zeros(0)
+            return det(xb, s)
+
+    return batched(score, [x], batch_size, device, grad=True)
 
 
 def _mixed_batch(atk_of, det, xb, gen, p_adv):
@@ -127,28 +127,15 @@ def train_dynamic_detector(
         out = det(x_in, s)
         return F.binary_cross_entropy_with_logits(out, is_adv), ((out > 0).float() == is_adv)
 
-    opt = Adam(
-        [p for p in det.parameters() if p.requires_grad],
-        lr=det_settings["lr"],
-        betas=tuple(det_settings["betas"]),
-    )
-    gen = torch.Generator().manual_seed(seed)
     bs = det_settings["batch_size"]
-    history, best, best_state = [], -1.0, copy.deepcopy(det.state_dict())
-    for epoch in range(1, training["epochs"] + 1):
-        idx = torch.randperm(len(x_tr), generator=gen)
-        tot_loss = tot_ok = 0.0
-        for b in range(math.ceil(len(idx) / bs)):
-            xb = x_tr[idx[b * bs : (b + 1) * bs]].to(dev)
-            x_in, is_adv, _ = _mixed_batch(atk_of, det, xb, gen, training["p_adv"])
-            det.train()
-            loss, ok = loss_of(x_in, is_adv)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            tot_loss += loss.item() * len(xb)
-            tot_ok += ok.sum().item()
-        det.eval()
+
+    def step(rows, gen):
+        x_in, is_adv, _ = _mixed_batch(atk_of, det, x_tr[rows].to(dev), gen, training["p_adv"])
+        det.train()
+        loss, ok = loss_of(x_in, is_adv)
+        return loss, ok.sum().item()
+
+    def validate():
         val_gen = torch.Generator().manual_seed(seed + 1)  # the same draws every epoch
         val_ok = 0.0
         for b in range(math.ceil(len(x_va) / bs)):
@@ -156,26 +143,21 @@ def train_dynamic_detector(
             x_in, is_adv, _ = _mixed_batch(atk_of, det, xb, val_gen, training["p_adv"])
             with torch.no_grad() if not cls.needs_saliency else torch.enable_grad():
                 val_ok += loss_of(x_in, is_adv)[1].sum().item()
-        row = {
-            "epoch": epoch,
-            "train_loss": tot_loss / len(x_tr),
-            "train_acc": tot_ok / len(x_tr),
-            "val_acc": val_ok / len(x_va),
-        }
-        history.append(row)
-        progress.info(
-            "dynamic training of %s against %s eps=%s, epoch %d/%d: train acc %.3f, val acc %.3f",
-            detector,
-            attack,
-            eps,
-            epoch,
-            training["epochs"],
-            row["train_acc"],
-            row["val_acc"],
-        )
-        if row["val_acc"] > best:
-            best, best_state = row["val_acc"], copy.deepcopy(det.state_dict())
-    det.load_state_dict(best_state)
+        return {"val_acc": val_ok / len(x_va)}
+
+    history = fit(
+        det,
+        len(x_tr),
+        step,
+        validate,
+        epochs=training["epochs"],
+        lr=det_settings["lr"],
+        betas=det_settings["betas"],
+        batch_size=bs,
+        seed=seed,
+        desc=f"dynamic training of {detector} against {attack} eps={eps}",
+        report=True,
+    )
     save_detector(out_model, det_settings["type"], det, extra={"name": detector, "dynamic": attack})
     io.write_csv(out_history, history)
     return history
@@ -258,62 +240,3 @@ def dynamic_attack(
     frame = pd.DataFrame(rows)
     io.write_csv(out_csv, frame)
     return frame
-
-
-def dynamic_tables(csvs, out_all, out_adaptive, threshold: float = 0.3) -> dict:
-    """Every (attack, eps, detector, version, sigma) row, and the adaptive column: per detector
-    and version, the sigma where it does worst, over every sigma and over the sigmas that bring
-    f's accuracy below ``threshold`` (the paper's "near chance while f is below 30%")."""
-    import pandas as pd
-
-    from advsal.tables import read_table
-
-    frame = pd.concat([read_table(p) for p in csvs], ignore_index=True)
-    rows = []
-    keys = ["attack", "eps", "detector", "version", "seed"]
-    for key, grp in frame.groupby(keys, sort=False):
-        row = dict(zip(keys, key, strict=True))
-        row["detectability_sigma0"] = float(grp.sort_values("sigma")["detectability"].iloc[0])
-        for suffix, sub in (("", grp), ("_fooled", grp[grp["accuracy_adv"] < threshold])):
-            scored = sub.dropna(subset=["detectability"])
-            worst = scored.loc[scored["detectability"].idxmin()] if len(scored) else None
-            for col, field in (
-                ("detectability_min", "detectability"),
-                ("sigma_at_min", "sigma"),
-                ("accuracy_adv_at_min", "accuracy_adv"),
-                ("n_kept_at_min", "n_kept"),
-            ):
-                row[col + suffix] = float("nan") if worst is None else worst[field]
-        row["threshold"] = threshold
-        row["fools_both_max"] = float(grp["fools_both"].max())
-        rows.append(row)
-    adaptive = pd.DataFrame(rows)
-    io.write_csv(out_all, frame)
-    io.write_csv(out_adaptive, adaptive)
-    return {"dynamic": frame, "adaptive": adaptive}
-
-
-# f's accuracy on the adversarials; the share of adversarials the detector flags (the paper's
-# "defense accuracy"); the share of clean test images it flags; its accuracy on the kept
-# adversarials and their clean images; the share of test images that fool f and the detector
-WHITEBOX_COLUMNS = ("accuracy_adv", "detection_rate", "false_alarms", "detectability", "fools_both")
-
-
-def whitebox_table(csvs, out_csv) -> pd.DataFrame:
-    """model_based_saliency2020 Table 3: per attack without a sigma grid, eps, detector and
-    version (static = before, dynamic = after adversarial training), the mean and std over
-    seeds of f's accuracy and the detector's accuracy on the adversarials."""
-    import pandas as pd
-
-    from advsal.tables import read_table
-
-    frame = pd.concat([read_table(p) for p in csvs], ignore_index=True)
-    frame["detection_rate"] = frame["detector_flags_adv"]
-    frame["false_alarms"] = frame["detector_flags_clean"]
-    keys = ["attack", "eps", "detector", "version"]
-    stats = frame.groupby(keys, sort=False)[list(WHITEBOX_COLUMNS)].agg(["mean", "std"])
-    stats.columns = [f"{col}_{stat}" for col, stat in stats.columns]
-    stats.insert(0, "n_seeds", frame.groupby(keys, sort=False)["seed"].nunique())
-    out = stats.reset_index()
-    io.write_csv(out_csv, out)
-    return out

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 import torch
 
-from advsal.config import ConfigError, resolve
+from advsal.config import ConfigError, complete, resolve
 from advsal.detectors import DETECTORS
 from advsal.io import save_tensors
 from advsal.saliency import SALIENCY
 from advsal.stages.detector import mixed_sources, pick_rows
 from advsal.stages.saliency import different_partner, rms_distance, saliency_shift
-from advsal.tables import build_tables
+from advsal.tables.detection import build_tables
 from advsal.training import as_float
 from tests.helpers import paper_rows
 
@@ -98,7 +98,7 @@ def _config(tmp_path, detectors, attacks=None):
 
 def test_fit_on_picks_budgets_and_is_checked(tmp_path):
     det = {"type": "spd", "fit_on": {"fgsm": 0.2, "deepfool": None}, "combined": True}
-    c = resolve([_config(tmp_path, {"d": det, "id": {}})])
+    c = complete(resolve([_config(tmp_path, {"d": det, "id": {}})]))
     assert c["detectors"]["d"]["fit"] == [["fgsm", "0.2"], ["deepfool", "none"]]
     assert c["detectors"]["id"]["fit"] == [["fgsm", "0.1"], ["fgsm", "0.2"], ["deepfool", "none"]]
     bad = {"d": {"type": "id", "fit_on": {"fgsm": 0.3}}}
@@ -122,7 +122,7 @@ def test_yaml_anchors_do_not_leak_between_instances(tmp_path):
         "dataset: {name: mnist5k}\nclassifiers: {net: {}}\nattacks: {fgsm: {eps: [0.1]}}\n"
         "detectors:\n  jsd: &base {params: {width: 8}}\n  id: *base\n"
     )
-    c = resolve([path])
+    c = complete(resolve([path]))
     assert c["detectors"]["jsd"]["type"] == "jsd" and c["detectors"]["id"]["type"] == "id"
     assert "saliency" not in c["detectors"]["id"]
 

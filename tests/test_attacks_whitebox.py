@@ -9,10 +9,11 @@ import torch
 from torch import nn
 
 from advsal.attacks import ATTACKS
-from advsal.config import ConfigError, against_fit, dynamic_grid, resolve
+from advsal.config import ConfigError, against_fit, resolve
 from advsal.detectors import DETECTORS
+from advsal.plan import Plan
 from advsal.saliency import SALIENCY
-from advsal.stages.dynamic import whitebox_table
+from advsal.tables.retraining import whitebox_table
 from tests.helpers import paper_rows
 
 
@@ -126,12 +127,13 @@ def _config(tmp_path, attack: dict, detectors=None):
 
 
 def test_whitebox_config_takes_seeds_a_fit_budget_and_no_sigma(tmp_path):
-    c = resolve([_config(tmp_path, {"eps": [1.0], "against_fit": {"bim": 0.2}, "seeds": 3})])
-    spec = c["attacks"]["wb"]
+    given = {"eps": [1.0], "against_fit": {"bim": 0.2}, "seeds": 3}
+    plan = Plan(resolve([_config(tmp_path, given)]))
+    spec = plan.done["attacks"]["wb"]
     assert spec["against"] == ["spd"] and "sigma" not in spec
     assert against_fit(spec, "1.0") == ("bim", "0.2")
-    assert dynamic_grid(c, sigma=False) == [("wb", "1.0", "spd", k) for k in range(3)]
-    assert dynamic_grid(c, sigma=True) == []
+    assert plan.whitebox == [("wb", "1.0", "spd", k) for k in range(3)]
+    assert plan.dynamic == []
     with pytest.raises(ConfigError, match=r"attacks.wb.sigma: 'whitebox' takes no sigma"):
         resolve([_config(tmp_path, {"eps": [0.2], "sigma": [0.5]})])
     with pytest.raises(ConfigError, match=r"attacks.wb: 'spd' is not fitted to 'bim' at 0.1"):

@@ -1,0 +1,22 @@
+"""A run's config, one module per job: :mod:`load` reads the files and the ``--config``
+overrides, :mod:`check` validates them (the schema, which holds every default, and the
+registries), :mod:`complete` derives every instance reference (which classifier an attack
+targets, what each detector is fitted to) into a copy. The user's config is never written to
+except for the schema's defaults; what is planned from it is :class:`advsal.plan.Plan`.
+"""
+
+from advsal.config.check import dataset_shape, key_path, validate  # noqa: F401 (re-exported)
+from advsal.config.complete import against_fit, complete, retrains
+from advsal.config.load import resolve
+from advsal.errors import ConfigError
+
+__all__ = [
+    "ConfigError",
+    "against_fit",
+    "complete",
+    "dataset_shape",
+    "retrains",
+    "key_path",
+    "resolve",
+    "validate",
+]

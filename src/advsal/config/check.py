@@ -1,0 +1,141 @@
+"""Check a run's config: the JSON schema (which also fills its defaults into the config), then
+the registries (every name registered, every instance's settings construct). Each error is one
+:class:`ConfigError` line naming the key, raised before Snakemake schedules any job."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from advsal.data.base import dataset_shape
+from advsal.errors import ConfigError, key_path
+from advsal.tokens import eps_token
+
+ROOT = Path(__file__).resolve().parents[3]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def _with_defaults(cls):
+    """A validator that fills ``default`` values into the instance as it validates."""
+    set_props = cls.VALIDATORS["properties"]
+
+    def properties(validator, props, instance, schema):
+        if isinstance(instance, dict):
+            for key, sub in props.items():
+                if "default" in sub and key not in instance:
+                    instance[key] = copy.deepcopy(sub["default"])
+        yield from set_props(validator, props, instance, schema)
+
+    return jsonschema.validators.extend(cls, {"properties": properties})
+
+
+def load_schema(path: Path = SCHEMA) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
+    """Fill the schema's defaults into ``config`` and check it; raise ConfigError naming the
+    first bad key. Nothing but the schema's defaults is written into ``config``."""
+    schema = load_schema(schema_path)
+    validator = _with_defaults(jsonschema.Draft7Validator)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), e.path))
+    if errors:
+        err = jsonschema.exceptions.best_match(errors)
+        raise ConfigError(f"config error at {key_path(err.absolute_path)}: {err.message}")
+    from advsal.config.complete import complete
+
+    complete(config)  # on a copy: every reference resolves and every setting constructs
+    return config
+
+
+def _fail(key: str, msg) -> None:
+    raise ConfigError(f"config error at {key}: {msg}")
+
+
+def _check(key: str, fn):
+    from advsal.registry import UnknownNameError
+
+    try:
+        return fn()
+    except (UnknownNameError, TypeError, ValueError, KeyError) as exc:
+        raise ConfigError(f"config error at {key}: {exc}") from None
+
+
+def check_registered(config: dict) -> None:
+    """Names must be registered and settings must construct; errors name the key. ``config``
+    is the completed copy (every instance has its type and classifier)."""
+    from torch import nn
+
+    from advsal.attacks import ATTACKS, attack_params
+    from advsal.data import DATASETS
+    from advsal.detectors import DETECTORS
+    from advsal.models import ARCHS
+    from advsal.saliency import SALIENCY
+
+    ds = config["dataset"]
+    _check("dataset.name", lambda: DATASETS.get(ds["name"]))
+    if ds["name"] == "imagefolder" and not Path(ds["root"]).is_dir():
+        _fail("dataset.root", f"directory {ds['root']!r} does not exist")
+    for name, spec in config["classifiers"].items():
+        fn = _check(f"classifiers.{name}.arch", lambda s=spec: ARCHS.get(s["arch"]))
+        _check(
+            f"classifiers.{name}.params",
+            lambda f=fn, s=spec: inspect.signature(f).bind((1, 28, 28), **s["params"]),
+        )
+
+    study = config.get("layer_study")
+    if study:
+        spec = config["classifiers"][study["classifier"]]
+        shape = dataset_shape(ds) or (1, 28, 28)
+        # the layer names only: no weights file is read (it may not exist yet at a dry run)
+        params = {k: v for k, v in spec["params"].items() if k != "weights"}
+        model = _check("layer_study.classifier", lambda: ARCHS.get(spec["arch"])(shape, **params))
+        names = [n for n, _ in model.named_children()]
+        for role, layer in study["layers"].items():
+            if layer not in names:
+                _fail(f"layer_study.layers.{role}", f"{layer!r} is not a layer of {spec['arch']}")
+
+    dummy = nn.Identity()
+    label = config["attack_options"]["label"]
+    shape = dataset_shape(ds)
+    for name, spec in config["attacks"].items():
+        cls = _check(f"attacks.{name}.type", lambda s=spec: ATTACKS.get(s["type"]))
+        eps_list = spec.get("eps")
+        if cls.uses_eps and not eps_list:
+            _fail(f"attacks.{name}.eps", f"{name} needs a list of eps")
+        if not cls.uses_eps and "eps" in spec:
+            _fail(f"attacks.{name}.eps", f"{name} has no eps budget (remove the key)")
+        tokens = [eps_token(e) for e in eps_list or []]
+        for i, eps in enumerate(eps_list or []):
+            if tokens.index(tokens[i]) != i:
+                _fail(f"attacks.{name}.eps[{i}]", f"budget {eps} is listed twice")
+            if cls.norm == "linf" and eps > 1:
+                _fail(f"attacks.{name}.eps[{i}]", f"an l_inf budget above 1 ({eps}) is no budget")
+        if "sigma" in spec and not cls.sigma_grid:
+            _fail(
+                f"attacks.{name}.sigma",
+                f"{spec['type']!r} takes no sigma (only the dynamic adversary)",
+            )
+        extra = [{"sigma": v} for v in spec.get("sigma", [])] or [{}]
+        for i, eps in enumerate(eps_list or [None]):
+            key = f"attacks.{name}.eps[{i}]" if eps is not None else f"attacks.{name}"
+            for kw in extra:
+                atk = _check(
+                    key,
+                    lambda c=cls, e=eps, s=spec, k=kw: c(
+                        dummy, eps=e, label=label, **attack_params(s), **k
+                    ),
+                )
+            if shape and hasattr(atk, "check_shape"):
+                _check(f"attacks.{name}", lambda a=atk: a.check_shape(shape))
+    for name, spec in config["saliency"].items():
+        mcls = _check(f"saliency.{name}.method", lambda s=spec: SALIENCY.get(s["method"]))
+        _check(f"saliency.{name}.params", lambda c=mcls, s=spec: c(dummy, **s["params"]))
+    for name, spec in config["detectors"].items():
+        dcls = DETECTORS.get(spec["type"])
+        if not dcls.needs_classifier:
+            _check(f"detectors.{name}.params", lambda c=dcls, s=spec: c((1, 28, 28), **s["params"]))

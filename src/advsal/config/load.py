@@ -1,0 +1,72 @@
+"""Load a run's config: the ``--configfile`` files (or ``config.yaml`` when none is given,
+never both), then the ``--config`` overrides, then :func:`advsal.config.check.validate`. Jobs
+re-resolve the same way from the same command line, so a cluster job sees exactly the config of
+the run that spawned it."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import yaml
+
+from advsal.config.check import validate
+from advsal.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_CONFIG = ROOT / "config.yaml"
+
+
+def resolve(
+    configfiles: Iterable = (), overrides: Mapping | None = None, default=DEFAULT_CONFIG
+) -> dict:
+    """The whole config of a run, validated. ``configfiles`` replace ``default`` (merged in
+    order among themselves); ``overrides`` (Snakemake's ``--config``) go on top, their string
+    values read as YAML so ``classifiers={"f": {"epochs": 11}}`` gives the integer 11."""
+    files = [Path(f) for f in configfiles] or [Path(default)]
+    config: dict = {}
+    for f in files:
+        try:
+            loaded = yaml.safe_load(f.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"config error in {f}: {exc}".replace("\n", " ")) from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config error in {f}: the top level must be a mapping")
+        merge(config, unalias(loaded))
+    merge(config, typed(dict(overrides or {})))
+    return validate(config)
+
+
+def merge(base: dict, extra: Mapping) -> dict:
+    """Recursive dict update (Snakemake's rule for --config on top of a file)."""
+    for k, v in extra.items():
+        if isinstance(v, Mapping) and isinstance(base.get(k), dict):
+            merge(base[k], v)
+        else:
+            base[k] = copy.deepcopy(v)
+    return base
+
+
+def unalias(value):
+    """A copy with no shared sub-objects: YAML anchors (``*name``) alias one mapping, which
+    completing one instance in place would change in every instance that shares it."""
+    if isinstance(value, Mapping):
+        return {k: unalias(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unalias(v) for v in value]
+    return value
+
+
+def typed(value):
+    """Snakemake parses nested ``--config`` values as strings; read each leaf as YAML."""
+    if isinstance(value, Mapping):
+        return {k: typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    if isinstance(value, str):
+        try:
+            return yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+    return value
