@@ -334,7 +334,7 @@ def test_a_new_eps_plans_only_its_own_jobs(run):
 
 @pytest.mark.slow
 def test_a_library_edit_reruns_the_rules_that_import_it(run, tmp_path):
-    """A copy of the library with plots.py changed: only the figure rules are planned."""
+    """A copy of the library with plots/bars.py changed: only the figure rules are planned."""
     work, _ = run
     src = tmp_path / "src"
     shutil.copytree(ROOT / "src" / "advsal", src / "advsal")

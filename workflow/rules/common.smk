@@ -23,7 +23,9 @@ try:
 except ConfigError as err:
     sys.exit(str(err))
 config.clear()
-config.update(_resolved)
+config.update(_resolved)  # as written, with the schema's defaults: options, not instances
+# Read instance settings (an attack's classifier, a detector's saliency or fits) only through P
+# (P.done holds the completed copy); `config` has only what the user wrote.
 
 I = P.inputs  # what each job reads, by name
 PATHS = P.paths

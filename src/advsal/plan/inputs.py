@@ -1,11 +1,16 @@
-"""What each job reads, by name: one method per rule, one meaning per input name.
+"""What each job reads that depends on the instances it runs for, by name: one method per rule
+whose inputs follow the config (rules with fixed inputs name ``PATHS`` directly), one meaning
+per input name across rules.
 
 Single files: ``data`` (the splits), ``classifier`` (the classifier f), ``detector`` (a fitted
-detector), ``net`` (Nguyen's two-layer net), ``saliency_state`` (a trained saliency method),
-``sal_clean`` (clean maps), ``summary`` and ``chosen`` (tables). Lists: ``adv`` / ``sal`` (test
-adversarials and their maps), ``adv_<split>``, ``sal_adv`` and ``fit`` (fitted detectors), each
-zipped strictly against ``keys[name]``, the plan's own list of (attack, eps) pairs, which the
-rule passes as ``params.pairs`` and :func:`advsal.stages.common.named_inputs` decodes.
+detector), ``saliency_state`` (a trained saliency method), ``sal_clean`` (clean maps),
+``adv_<split>`` in :meth:`Inputs.saliency` (one attack's adversarials), ``summary`` and
+``chosen`` (tables); the paper comparison reads ``reference`` and the tables by their names
+(``certified.smk`` names Nguyen's two-layer net ``net``). Lists: ``adv`` / ``sal`` (test
+adversarials and their maps), ``adv_<split>`` of several attacks, ``sal_adv`` and ``fit``
+(fitted detectors), each zipped strictly against ``keys[name]``, the plan's own list of
+(attack, eps) pairs, which the rule passes as ``params.pairs`` and
+:func:`advsal.stages.common.named_inputs` decodes.
 """
 
 from __future__ import annotations

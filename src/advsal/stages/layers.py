@@ -36,7 +36,8 @@ def gradcam(model, layer: str, x, target, batch_size: int = 256):
         return LayerAttribution.interpolate(a, tuple(x.shape[-2:]), "bilinear").detach()
 
     out = batched(maps, [x, target], batch_size, x.device, grad=True, empty=None)
-    return out[:, 0] if len(out) else torch.zeros(0, *x.shape[-2:])
+    # on x's device, as the masks the caller indexes them with (batched returns CPU tensors)
+    return (out[:, 0] if len(out) else torch.zeros(0, *x.shape[-2:])).to(x.device)
 
 
 def correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

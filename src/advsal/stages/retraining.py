@@ -34,7 +34,7 @@ from advsal.runtime import progress, setup
 from advsal.stages.attack import flagged
 from advsal.stages.common import build_saliency, load_classifier, load_splits, split_xy
 from advsal.tokens import eps_value
-from advsal.training import batched, fit, predict
+from advsal.training import fit, predict
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: training jobs never need it
@@ -56,17 +56,6 @@ def _adversary(settings, clf, det, sal, eps, sigma, label):
     kw = {"sigma": sigma} if cls.sigma_grid else {}
     params = attack_params(settings)
     return cls(clf, eps=eps, label=label, detector=det, saliency=sal, **kw, **params)
-
-
-def _scores(det, sal, x, device, batch_size=256):
-    """The detector's logits, with the saliency map computed on the fly where it reads one."""
-
-    def score(xb):
-        s = sal.attribute(xb) if det.needs_saliency else None
-        with torch.no_grad():
-            return det(xb, s)
-
-    return batched(score, [x], batch_size, device, grad=True)
 
 
 def _mixed_batch(atk_of, det, xb, gen, p_adv):
