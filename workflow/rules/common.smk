@@ -5,7 +5,7 @@
 import re
 import sys
 
-from advsal.config import ConfigError, resolve
+from advsal.config import ConfigError, load
 from advsal.paper import check_paper_keys, run_setting
 from advsal.plan import Plan
 from advsal.provenance import code_hash
@@ -13,7 +13,7 @@ from advsal.tokens import CLEAN, COMBINED
 
 REFERENCE = f"{workflow.basedir}/workflow/paper_reference.yaml"
 try:
-    _resolved = resolve(
+    _resolved = load(  # the schema; the plan's completion checks every reference, once
         workflow.config_settings.configfiles,
         dict(workflow.config_settings.config),
         default=f"{workflow.basedir}/config.yaml",

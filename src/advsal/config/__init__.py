@@ -6,9 +6,9 @@ its seeds and sigma grid) into a copy. The user's config is never written to
 except for the schema's defaults; what is planned from it is :class:`advsal.plan.Plan`.
 """
 
-from advsal.config.check import dataset_shape, key_path, validate  # noqa: F401 (re-exported)
+from advsal.config.check import dataset_shape, key_path
 from advsal.config.complete import against_fit, complete, retrains
-from advsal.config.load import resolve
+from advsal.config.load import load, resolve, validate
 from advsal.errors import ConfigError
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "dataset_shape",
     "retrains",
     "key_path",
+    "load",
     "resolve",
     "validate",
 ]

@@ -37,18 +37,15 @@ def load_schema(path: Path = SCHEMA) -> dict:
     return yaml.safe_load(Path(path).read_text())
 
 
-def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
-    """Fill the schema's defaults into ``config`` and check it; raise ConfigError naming the
-    first bad key. Nothing but the schema's defaults is written into ``config``."""
+def check_schema(config: dict, schema_path: Path = SCHEMA) -> dict:
+    """Fill the schema's defaults into ``config`` and check it against the schema; raise
+    ConfigError naming the first bad key. Nothing but the schema's defaults is written."""
     schema = load_schema(schema_path)
     validator = _with_defaults(jsonschema.Draft7Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), e.path))
     if errors:
         err = jsonschema.exceptions.best_match(errors)
         raise ConfigError(f"config error at {key_path(err.absolute_path)}: {err.message}")
-    from advsal.config.complete import complete
-
-    complete(config)  # on a copy: every reference resolves and every setting constructs
     return config
 
 

@@ -1,7 +1,7 @@
 """Load a run's config: the ``--configfile`` files (or ``config.yaml`` when none is given,
-never both), then the ``--config`` overrides, then :func:`advsal.config.check.validate`. Jobs
-re-resolve the same way from the same command line, so a cluster job sees exactly the config of
-the run that spawned it."""
+never both), then the ``--config`` overrides, then the schema (:mod:`.check`); completing it
+(:mod:`.complete`) checks every reference. Jobs re-resolve the same way from the same command
+line, so a cluster job sees exactly the config of the run that spawned it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from advsal.config.check import validate
+from advsal.config.check import check_schema
+from advsal.config.complete import complete
 from advsal.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -21,9 +22,27 @@ DEFAULT_CONFIG = ROOT / "config.yaml"
 def resolve(
     configfiles: Iterable = (), overrides: Mapping | None = None, default=DEFAULT_CONFIG
 ) -> dict:
-    """The whole config of a run, validated. ``configfiles`` replace ``default`` (merged in
-    order among themselves); ``overrides`` (Snakemake's ``--config``) go on top, their string
-    values read as YAML so ``classifiers={"f": {"epochs": 11}}`` gives the integer 11."""
+    """The whole config of a run, validated to its references (:func:`load`, then
+    :func:`advsal.config.complete.complete` on a copy, whose errors name the key)."""
+    return validate(load(configfiles, overrides, default))
+
+
+def validate(config: dict) -> dict:
+    """Check ``config`` against the schema (filling its defaults) and every instance
+    reference; returns ``config``, nothing derived written into it."""
+    check_schema(config)
+    complete(config)  # on a copy: every reference resolves and every setting constructs
+    return config
+
+
+def load(
+    configfiles: Iterable = (), overrides: Mapping | None = None, default=DEFAULT_CONFIG
+) -> dict:
+    """A run's config, checked against the schema, its references not yet: the Snakefile
+    builds its :class:`advsal.plan.Plan` from this, whose completion checks them (once).
+    ``configfiles`` replace ``default`` (merged in order among themselves); ``overrides``
+    (Snakemake's ``--config``) go on top, their string values read as YAML so
+    ``classifiers={"f": {"epochs": 11}}`` gives the integer 11."""
     files = [Path(f) for f in configfiles] or [Path(default)]
     config: dict = {}
     for f in files:
@@ -35,7 +54,7 @@ def resolve(
             raise ConfigError(f"config error in {f}: the top level must be a mapping")
         merge(config, unalias(loaded))
     merge(config, typed(dict(overrides or {})))
-    return validate(config)
+    return check_schema(config)
 
 
 def merge(base: dict, extra: Mapping) -> dict:
