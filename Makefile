@@ -3,9 +3,15 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 SMK     := $(VENV)/bin/snakemake
 CORES   ?= all
-# GPU jobs at once (the rules' `gpu` resource): one per GPU; with no GPU, as many as cores, so
-# torch jobs on the CPU share the cores like any other job instead of queueing one at a time
-GPUS    ?= $(shell n=$$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); [ "$${n:-0}" -gt 0 ] && echo $$n || nproc)
+# torch jobs sharing one GPU (README, "GPUs and cores"): each job holds one GPU slot for its life
+JOBS_PER_GPU ?= 2
+# torch jobs at once (the rules' `gpu` resource): GPUs x JOBS_PER_GPU. On a host without a GPU
+# none is passed: torch jobs there ask for no `gpu` and share the cores like any other job (and
+# a cluster profile in ARGS is not held to one GPU job at a time). Expanded when the recipe
+# runs, after the install: advsal.gpus counts the GPUs (the NVIDIA driver's list, cut to
+# CUDA_VISIBLE_DEVICES), the same count the Snakefile uses.
+GPUS    ?= $(shell $(PY) -c 'from advsal.gpus import host_gpu_count as n; print(n() * $(JOBS_PER_GPU))')
+GPU_RESOURCE = $(if $(filter-out 0,$(GPUS)),--resources gpu=$(GPUS))
 ARGS    ?=
 
 .PHONY: install install-test run smoke test lint report rulegraph bench slurm-cancel clean
@@ -26,13 +32,13 @@ install: $(VENV)/.run-deps
 install-test: $(VENV)/.test-deps
 
 run: install
-	$(SMK) --cores $(CORES) $(ARGS) --resources gpu=$(GPUS)
+	$(SMK) --cores $(CORES) $(ARGS) $(GPU_RESOURCE)
 
 # the tiny config (config/tiny.yaml): every stage in a few minutes, in a scratch directory
 SMOKE   ?= results/smoke
 smoke: install
 	mkdir -p $(SMOKE)
-	$(SMK) --cores $(CORES) --configfile config/tiny.yaml --directory $(SMOKE) -s $(CURDIR)/Snakefile $(ARGS) --resources gpu=$(GPUS)
+	$(SMK) --cores $(CORES) --configfile config/tiny.yaml --directory $(SMOKE) -s $(CURDIR)/Snakefile $(ARGS) $(GPU_RESOURCE)
 
 test: install-test
 	$(PY) -m pytest -q $(ARGS)
@@ -48,6 +54,7 @@ rulegraph: install
 	$(SMK) --rulegraph | dot -Tsvg > docs/rulegraph.svg
 
 bench: install-test
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
 	$(PY) bench/attacks.py
 	$(PY) bench/saliency.py
 	$(PY) bench/stadv_budget.py

@@ -112,3 +112,48 @@ def test_stadv_images_are_independent_of_their_batch(two_layer, mnist_small):
     assert 0 < moved.sum() < 24  # some reach their target early, some never
     torch.testing.assert_close(torch.cat(parts), whole, atol=1e-5, rtol=0)
     torch.testing.assert_close(torch.cat(flows), flow_whole, atol=1e-3, rtol=1e-4)
+
+
+class _Counting(torch.nn.Module):
+    """The model, counting the images it is shown."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.rows = model, 0
+
+    def forward(self, x):
+        self.rows += len(x)
+        return self.model(x)
+
+
+def test_stadv_searches_tau_only_where_the_budget_binds(two_layer, mnist_small):
+    """tau weighs only flow beyond the budget: with a budget no flow reaches, a second and third
+    round would repeat the first exactly. Images found in round 1 are settled (the same
+    adversarial as with one round, and never forwarded again); the others restart from a random
+    flow, which reaches more targets."""
+    x, y = as_float(mnist_small.x["test"][:32]), mnist_small.y["test"][:32]
+    kw = dict(eps=1e6, steps=15, lr=0.1, target="next", label="true")
+    one = ATTACKS.get("stadv")(_Counting(two_layer), binary_search_steps=1, **kw)
+    three = ATTACKS.get("stadv")(_Counting(two_layer), binary_search_steps=3, **kw)
+    x1, x3 = one(x, y), three(x, y)
+    found1 = torch.isfinite(one.last_flow_loss)
+    found3 = torch.isfinite(three.last_flow_loss)
+    assert 0 < found1.sum() < len(x)  # the short first round leaves some short of their target
+    torch.testing.assert_close(x3[found1], x1[found1], atol=1e-6, rtol=0)
+    assert (found3 >= found1).all() and found3.sum() > found1.sum()
+    # rounds 2 and 3 forward only the images round 1 did not settle
+    per_round = one.model.rows
+    assert (
+        three.model.rows <= per_round + 2 * (len(x) - found1.sum().item()) * (kw["steps"] + 1) + 2
+    )
+
+
+def test_stadv_restart_zero_settles_stuck_images(two_layer, mnist_small):
+    x, y = as_float(mnist_small.x["test"][:32]), mnist_small.y["test"][:32]
+    kw = dict(eps=1e6, steps=15, lr=0.1, target="next", label="true", restart=0.0)
+    one = ATTACKS.get("stadv")(_Counting(two_layer), binary_search_steps=1, **kw)
+    three = ATTACKS.get("stadv")(_Counting(two_layer), binary_search_steps=3, **kw)
+    torch.testing.assert_close(three(x, y), one(x, y), atol=1e-6, rtol=0)
+    assert three.model.rows == one.model.rows  # no second round: nothing left to try
+    with pytest.raises(ValueError, match="restart must be"):
+        ATTACKS.get("stadv")(two_layer, eps=7.0, restart=-1.0)

@@ -10,6 +10,7 @@ import random
 import sys
 from collections.abc import Iterator
 
+from advsal import gpus
 from advsal.errors import AdvsalError
 
 log = logging.getLogger("advsal")
@@ -18,14 +19,28 @@ progress = logging.getLogger("advsal.progress")
 
 
 def pick_device(prefer: str = "auto"):
-    """CUDA when present (or asked for), CPU otherwise."""
+    """CUDA when present (or asked for), CPU otherwise. On CUDA the job holds one device slot
+    for its life (``advsal.gpus``): concurrent jobs spread over the visible GPUs, at most
+    ``ceil(N / G)`` on one, for the run's ``--resources gpu=N`` (``ADVSAL_GPU_JOBS``)."""
     import torch
 
     if prefer == "cpu":
         return torch.device("cpu")
-    if prefer == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' requested but torch sees no CUDA device")
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        if prefer == "cuda":
+            raise RuntimeError("device 'cuda' requested but torch sees no CUDA device")
+        return torch.device("cpu")
+    count = torch.cuda.device_count()
+    jobs = os.environ.get(gpus.JOBS_ENV, "").strip()
+    index = gpus.claim(
+        count,
+        gpus.per_gpu(int(jobs) if jobs.isdigit() else None, count),
+        on_wait=lambda n: progress.info(
+            "waiting for one of %d GPU slots (--resources gpu=N: N torch jobs share the GPUs)", n
+        ),
+    )
+    torch.cuda.set_device(index)
+    return torch.device("cuda", index)
 
 
 def seed_everything(seed: int, threads: int | None = None, cuda: bool = False) -> None:
@@ -91,6 +106,25 @@ def log_to(path: str | None, name: str = "") -> Iterator[None]:
             log.exception("job failed")
             raise
         finally:
+            with contextlib.suppress(Exception):  # never hide the job's own error
+                log.info("%s", job_usage())
             sys.stderr = old_err
             root.removeHandler(handler)
             progress.removeHandler(console)
+
+
+def job_usage() -> str:
+    """This process's exact totals so far: wall time since it started, CPU seconds and peak
+    resident memory (the kernel's, not sampled). Every job's log ends with this line; Snakemake's
+    ``benchmark:`` file samples memory only every few seconds (README, "GPUs and cores")."""
+    import resource
+    import time
+
+    import psutil
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    wall = time.time() - psutil.Process().create_time()
+    return (
+        f"job usage: wall {wall:.1f} s, cpu {usage.ru_utime + usage.ru_stime:.1f} s, "
+        f"peak rss {usage.ru_maxrss / 1024:.0f} MB"
+    )

@@ -21,7 +21,7 @@ rule attack:
         f"{R}/benchmarks/attacks/{{attack}}_{{eps}}.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"

@@ -17,7 +17,7 @@ rule train_certified:
         f"{R}/benchmarks/certified/train_{{model}}.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"
@@ -43,7 +43,7 @@ rule attack_certified:
         f"{R}/benchmarks/certified/attack_{{model}}.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"

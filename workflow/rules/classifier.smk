@@ -16,7 +16,7 @@ rule train_classifier:
         f"{R}/benchmarks/classifiers/{{classifier}}.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"

@@ -2,13 +2,16 @@
 # (advsal.plan.Plan; tests/test_plan.py). The config is the --configfile file(s) or config.yaml,
 # never both; --config goes on top. Jobs (local or on a cluster) get the same command line, so
 # they resolve the same config. The config is validated before any job is scheduled.
+import os
 import re
 import sys
 
 from advsal.config import ConfigError, load
+from advsal.gpus import JOBS_ENV, LOCK_DIR_ENV, default_lock_root, host_gpu_count
 from advsal.paper import check_paper_keys, run_setting
 from advsal.plan import Plan
 from advsal.provenance import code_hash
+from advsal.scheduler import sample_benchmarks_every, stop_replanning
 from advsal.tokens import CLEAN, COMBINED
 
 REFERENCE = f"{workflow.basedir}/workflow/paper_reference.yaml"
@@ -33,6 +36,35 @@ R = PATHS.root
 RES = config["resources"]
 PLOTS = config["plots"]
 RUNTIME = {"seed": config["seed"], "device": config["device"]}
+
+# `--resources gpu=N`: N torch jobs at once, spread over the GPUs (advsal.gpus; README, "GPUs and
+# cores"); without it, as many as the cores. A torch job asks for one unit where it may run on a
+# GPU (a cluster node, a host with one) and for none on a local host without or with `device:
+# cpu`: there gpu=N holds back no CPU work. One lock directory for all of this run's jobs.
+_jobs = workflow.global_resources.get("gpu").value or workflow.global_resources["_cores"].value
+os.environ[JOBS_ENV] = str(_jobs or "")
+os.environ.setdefault(LOCK_DIR_ENV, str(default_lock_root()))
+_GPU_HOST = host_gpu_count() > 0
+
+
+# Snakemake's `benchmark:` sampler reads each job's memory maps (/proc/<pid>/smaps, ~3 GB of
+# CUDA libraries in a torch job) every 0.5 s for a job's first 15 s; every 5 s keeps the TSV's
+# wall time exact and its memory coarse (each job's log ends with its exact peak; README).
+sample_benchmarks_every(5.0)
+
+
+onsuccess:
+    stop_replanning()  # the profile's 100 s re-plan timer would hold the exit (advsal.scheduler)
+
+
+onerror:
+    stop_replanning()
+
+
+def gpu(wc):
+    """A torch job's `gpu` resource (read when the job is planned, once the executor is known;
+    a dry run plans locally, so it shows 0 on a host without a GPU even with a cluster profile)."""
+    return int(config["device"] != "cpu" and (not workflow.local_exec or _GPU_HOST))
 
 
 def _one_of(names):

@@ -18,7 +18,7 @@ rule depth_sweep:
         f"{R}/benchmarks/depth_sweep_{{detector}}.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"

@@ -19,7 +19,7 @@ rule train_detector:
         f"{R}/benchmarks/detectors/{{detector}}_{{attack}}_{{eps}}.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"

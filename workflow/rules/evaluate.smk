@@ -17,7 +17,7 @@ rule evaluate_detector:
         f"{R}/benchmarks/eval/{{detector}}.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"
@@ -46,7 +46,7 @@ rule paired_table:
         f"{R}/benchmarks/eval/paired_{{detector}}.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"

@@ -17,7 +17,7 @@ rule layer_study:
         f"{R}/benchmarks/layer_study.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"

@@ -35,7 +35,7 @@ rule train_dynamic_detector:
         f"{R}/benchmarks/dynamic/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_training.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"
@@ -60,7 +60,7 @@ rule dynamic_attack:
         f"{R}/benchmarks/dynamic/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_{{version}}.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"

@@ -16,7 +16,7 @@ rule train_saliency:
         f"{R}/benchmarks/saliency/{{saliency}}_train.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"
@@ -42,7 +42,7 @@ rule saliency_clean:
         f"{R}/benchmarks/saliency/{{saliency}}_clean.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"
@@ -66,7 +66,7 @@ rule saliency_adv:
         f"{R}/benchmarks/saliency/{{saliency}}_{{attack}}_{{eps}}.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"
@@ -94,7 +94,7 @@ rule saliency_shift:
         f"{R}/benchmarks/saliency/{{saliency}}_shift.tsv"
     threads: RES["threads"]
     resources:
-        gpu=1,
+        gpu=gpu,
         mem_mb=RES["mem_mb"],
     conda:
         "../../envs/advsal.yaml"

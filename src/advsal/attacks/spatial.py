@@ -13,10 +13,19 @@ the one with the smallest L_flow is kept, and an image with none is returned unc
 image's flow takes ``steps`` normalised gradient steps of l_2 length ``lr`` pixels per tau:
 independent per image, unlike one L-BFGS line search over the batch (tried: one image at its
 budget stalls the others).
+
+tau weighs only the steps beyond the budget, so an image whose flow stayed within it took the
+same path whatever tau: it is not searched further. Found so, it is settled (another round would
+repeat it exactly); not found, it was stuck short of its target (a flat margin, not the budget),
+and its next round starts from a new smooth random flow (``restart`` pixels, doubling at each
+restart) instead of repeating the same failing path from zero, as the thesis's search would;
+``restart: 0`` settles it instead. An image that went beyond the budget keeps its start from
+round to round, so the search on tau compares paths from one start.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import torch
@@ -79,11 +88,15 @@ class StAdv(Attack):
         confidence: float = 0.0,
         target: str = "random",
         border: str = "free",
+        restart: float = 2.0,
         **kw,
     ):
         super().__init__(model, eps=eps, **kw)
         if binary_search_steps < 1 or steps < 1 or lr <= 0 or tau_max <= 0:
             raise ValueError("binary_search_steps, steps, lr and tau_max must be positive")
+        if restart < 0:
+            raise ValueError(f"restart must be >= 0 pixels, got {restart}")
+        self.restart = float(restart)
         if target not in ("random", "next"):
             raise ValueError(f"target must be 'random' or 'next', got {target!r}")
         self.binary_search_steps, self.steps, self.lr = int(binary_search_steps), int(steps), lr
@@ -98,12 +111,18 @@ class StAdv(Attack):
         lower = torch.zeros(n, device=x.device)
         upper = torch.full((n,), self.tau_max, device=x.device)
         tau = (lower + upper) / 2
+        settled = torch.zeros(n, dtype=torch.bool, device=x.device)
+        restarts = torch.zeros(n, dtype=torch.long, device=x.device)  # 0: starts from no flow
         best, best_tv = x.clone(), torch.full((n,), math.inf, device=x.device)
         shape = (-1,) + (1,) * (x.ndim - 1)
         for _ in range(self.binary_search_steps):
             flow = torch.zeros(n, 2, *x.shape[2:], device=x.device)
+            wander = torch.nonzero((restarts > 0) & ~settled).flatten()
+            if len(wander):
+                flow[wander] = self._restart_flow(x[wander], restarts[wander])
             found = torch.zeros(n, dtype=torch.bool, device=x.device)
-            live = torch.arange(n, device=x.device)  # images whose flow can still move
+            over = torch.zeros(n, dtype=torch.bool, device=x.device)  # beyond eps at some step
+            live = torch.nonzero(~settled).flatten()  # images whose flow can still move
             for step in range(self.steps + 1):  # the last pass only scores the final flow
                 f = flow[live].requires_grad_(True)
                 x_adv = warp(x[live], f)
@@ -116,6 +135,7 @@ class StAdv(Attack):
                     best[live[better]] = x_adv[better].detach()
                     best_tv[live[better]] = tv[better]
                     found[live[ok]] = True
+                    over[live[tv > self.eps]] = True
                 if step == self.steps:
                     break
                 l_adv = (behind + self.confidence).clamp_min(0)  # Eq. 5, k = -kappa
@@ -129,8 +149,38 @@ class StAdv(Attack):
                     live = live[norm > 0]
                 if not len(live):
                     break
-            upper = torch.where(found, upper, tau)
-            lower = torch.where(found, tau, lower)
+            # tau weighs only the steps beyond the budget: an image that never went beyond it
+            # took the same path whatever tau, so another round would repeat it. Found: it is
+            # settled; not found: it was stuck short of its target, and its next round starts
+            # from a new random flow (restart 0: it is settled as it is). An image that went
+            # beyond keeps its start, so the search on tau compares paths from one start.
+            stuck = ~found & ~over
+            settled |= found & ~over
+            if self.restart > 0:
+                restarts = torch.where(stuck & ~settled, restarts + 1, restarts)
+            else:
+                settled |= stuck
+            searched = over & ~settled
+            upper = torch.where(searched & ~found, tau, upper)
+            lower = torch.where(searched & found, tau, lower)
             tau = (lower + upper) / 2
+            if settled.all():
+                break
         self.last_flow_loss = best_tv  # L_flow of each kept adversarial (inf: none found)
         return best
+
+    def _restart_flow(self, x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        """A smooth random flow for each image's k-th restart: normal draws on a 4x4 grid,
+        bilinear over the image, std ``restart * 2**(k-1)`` pixels, shrunk to half the budget's
+        L_flow where larger. Drawn from the image's own bytes and k, so an image's result does
+        not depend on its batch and a run repeats exactly."""
+        low = []
+        for img, kk in zip(x.detach().cpu(), k.tolist(), strict=True):
+            key = img.numpy().tobytes() + kk.to_bytes(4, "big")
+            seed = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 1
+            low.append(torch.randn(2, 4, 4, generator=torch.Generator().manual_seed(seed)))
+        scale = self.restart * torch.pow(2.0, (k - 1).float()).view(-1, 1, 1, 1)
+        low = torch.stack(low).to(x.device) * scale
+        flow = F.interpolate(low, size=tuple(x.shape[2:]), mode="bilinear", align_corners=True)
+        tv = flow_loss(flow, self.border)
+        return flow * (self.eps / 2 / tv.clamp_min(1e-12)).clamp(max=1.0).view(-1, 1, 1, 1)
