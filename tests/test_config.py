@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import subprocess
-import sys
 
 import pytest
 import yaml
@@ -13,7 +12,7 @@ from advsal.config import ConfigError, complete, resolve, validate
 from advsal.config.load import merge
 from advsal.plan import Plan
 from advsal.tokens import eps_token
-from tests.helpers import ROOT
+from tests.helpers import ROOT, snakemake_command
 
 DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
 
@@ -197,20 +196,7 @@ def test_snakemake_stops_before_any_job_with_one_line(tmp_path):
     cfg = _bad("attacks.bim.eps.0", -1)
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "-n",
-            "--cores",
-            "1",
-            "-s",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--configfile",
-            str(tmp_path / "bad.yaml"),
-        ],
+        snakemake_command(tmp_path, tmp_path / "bad.yaml", "-n", "--cores", "1"),
         capture_output=True,
         text=True,
         timeout=300,

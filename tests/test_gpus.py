@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from advsal import gpus
-from tests.helpers import ROOT
+from tests.helpers import ROOT, snakemake_command
 
 CLAIM = """
 import sys, time
@@ -183,27 +183,11 @@ def test_host_gpu_count(monkeypatch, tmp_path):
 
 def _dry_run_gpu(tmp_path, host_gpus: str, *args: str) -> set[str]:
     env = {**os.environ, gpus.HOST_ENV: host_gpus}
+    command = snakemake_command(
+        tmp_path, ROOT / "config" / "tiny.yaml", "-n", "--cores", "2", "--resources", "gpu=1", *args
+    )
     out = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("snakemake")),
-            "-n",
-            "--cores",
-            "2",
-            "--resources",
-            "gpu=1",
-            "--configfile",
-            "config/tiny.yaml",
-            "--directory",
-            str(tmp_path),
-            "-s",
-            str(ROOT / "Snakefile"),
-            *args,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=True
     ).stdout
     return {
         part

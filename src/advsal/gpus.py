@@ -157,9 +157,3 @@ def claim(
             on_wait(count * slots)
             told = True
         time.sleep(poll)
-
-
-def release() -> None:
-    """Give back every slot this process holds (a job's end does this by itself)."""
-    while _held:
-        _held.pop()[1].close()
