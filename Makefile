@@ -14,7 +14,7 @@ GPUS    ?= $(shell $(PY) -c 'from advsal.gpus import host_gpu_count as n; print(
 GPU_RESOURCE = $(if $(filter-out 0,$(GPUS)),--resources gpu=$(GPUS))
 ARGS    ?=
 
-.PHONY: install install-test run smoke test lint report rulegraph bench slurm-cancel clean
+.PHONY: install install-test run smoke presets-smoke test lint report rulegraph bench slurm-cancel clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -39,6 +39,13 @@ SMOKE   ?= results/smoke
 smoke: install
 	mkdir -p $(SMOKE)
 	$(SMK) --cores $(CORES) --configfile config/tiny.yaml --directory $(SMOKE) -s $(CURDIR)/Snakefile $(ARGS) $(GPU_RESOURCE)
+
+# every paper preset's whole DAG on stand-in data of its own shape, sizes cut (README, "Presets");
+# PRESETS="cifar10 assira" runs some; the summary goes to $(PRESETS_DIR)/presets-smoke.csv
+PRESETS_DIR ?= results/presets-smoke
+PRESETS ?=
+presets-smoke: install
+	$(PY) -m advsal.smoke --workdir $(PRESETS_DIR) $(if $(filter-out all,$(CORES)),--cores $(CORES)) $(PRESETS)
 
 test: install-test
 	$(PY) -m pytest -q $(ARGS)

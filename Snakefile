@@ -27,6 +27,9 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/paper.smk"
 
 
+check_sized()
+
+
 rule all:
     default_target: True
     input:

@@ -22,7 +22,7 @@ rule attack:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("attack"),
     conda:
         "../../envs/advsal.yaml"
     script:

@@ -18,7 +18,7 @@ rule train_certified:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("train_certified"),
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -44,7 +44,7 @@ rule attack_certified:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("attack_certified"),
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -67,7 +67,7 @@ rule certify:
         f"{R}/benchmarks/certified/certify_{{model}}.tsv"
     threads: 1  # small batched eigendecompositions and SCS: 2 threads ran 10x slower here
     resources:
-        mem_mb=RES["mem_mb"],
+        **sized("certify"),
     conda:
         "../../envs/advsal.yaml"
     script:

@@ -17,7 +17,7 @@ rule train_classifier:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("train_classifier"),
     conda:
         "../../envs/advsal.yaml"
     script:

@@ -6,7 +6,7 @@ import os
 import re
 import sys
 
-from advsal.config import ConfigError, load
+from advsal.config import ConfigError, load, locate
 from advsal.gpus import JOBS_ENV, LOCK_DIR_ENV, default_lock_root, host_gpu_count
 from advsal.paper import check_paper_keys, run_setting
 from advsal.plan import Plan
@@ -15,6 +15,18 @@ from advsal.scheduler import sample_benchmarks_every, stop_replanning
 from advsal.tokens import CLEAN, COMBINED
 
 REFERENCE = f"{workflow.basedir}/workflow/paper_reference.yaml"
+def stop(err):
+    """End the run before any job: one line naming the file that sets the key, and the key."""
+    sys.exit(
+        locate(
+            err,
+            workflow.config_settings.configfiles,
+            dict(workflow.config_settings.config),
+            default=f"{workflow.basedir}/config.yaml",
+        )
+    )
+
+
 try:
     _resolved = load(  # the schema; the plan's completion checks every reference, once
         workflow.config_settings.configfiles,
@@ -24,7 +36,7 @@ try:
     check_paper_keys(_resolved, REFERENCE)  # and the reference file's schema, before any job
     P = Plan(_resolved)
 except ConfigError as err:
-    sys.exit(str(err))
+    stop(err)
 config.clear()
 config.update(_resolved)  # as written, with the schema's defaults: options, not instances
 # Read instance settings (an attack's classifier, a detector's saliency or fits) only through P
@@ -59,6 +71,25 @@ onsuccess:
 
 onerror:
     stop_replanning()
+
+
+_SIZED = set()  # the rules that asked sized(): the names resources.rules may use
+
+
+def sized(rule):
+    """A torch rule's `mem_mb` and `runtime` (minutes, what a cluster job asks for):
+    resources.rules.<rule>, else the resources' own (a preset's estimates; README, "Presets")."""
+    _SIZED.add(rule)
+    own = {**{k: RES[k] for k in ("mem_mb", "runtime") if k in RES}, **RES["rules"].get(rule, {})}
+    return own
+
+
+def check_sized():
+    """Once the rules exist, check that resources.rules names only rules taking its sizes."""
+    for name in RES["rules"]:
+        if name not in _SIZED:
+            known = ", ".join(sorted(_SIZED))
+            stop(ConfigError(f"config error at resources.rules.{name}: no such rule ({known})"))
 
 
 def gpu(wc):

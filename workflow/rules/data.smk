@@ -12,7 +12,7 @@ rule data:
         f"{R}/benchmarks/data.tsv"
     threads: 1
     resources:
-        mem_mb=RES["mem_mb"],
+        **sized("data"),
     conda:
         "../../envs/advsal.yaml"
     script:

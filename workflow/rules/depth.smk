@@ -19,7 +19,7 @@ rule depth_sweep:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("depth_sweep"),
     conda:
         "../../envs/advsal.yaml"
     script:

@@ -20,7 +20,7 @@ rule train_detector:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("train_detector"),
     conda:
         "../../envs/advsal.yaml"
     script:

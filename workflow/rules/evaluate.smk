@@ -18,7 +18,7 @@ rule evaluate_detector:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("evaluate_detector"),
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -47,7 +47,7 @@ rule paired_table:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("paired_table"),
     conda:
         "../../envs/advsal.yaml"
     script:

@@ -18,7 +18,7 @@ rule layer_study:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("layer_study"),
     conda:
         "../../envs/advsal.yaml"
     script:

@@ -36,7 +36,7 @@ rule train_dynamic_detector:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("train_dynamic_detector"),
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -61,7 +61,7 @@ rule dynamic_attack:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("dynamic_attack"),
     conda:
         "../../envs/advsal.yaml"
     script:

@@ -17,7 +17,7 @@ rule train_saliency:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("train_saliency"),
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -43,7 +43,7 @@ rule saliency_clean:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("saliency_clean"),
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -67,7 +67,7 @@ rule saliency_adv:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("saliency_adv"),
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -95,7 +95,7 @@ rule saliency_shift:
     threads: RES["threads"]
     resources:
         gpu=gpu,
-        mem_mb=RES["mem_mb"],
+        **sized("saliency_shift"),
     conda:
         "../../envs/advsal.yaml"
     script:

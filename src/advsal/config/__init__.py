@@ -8,7 +8,7 @@ except for the schema's defaults; what is planned from it is :class:`advsal.plan
 
 from advsal.config.check import dataset_shape, key_path
 from advsal.config.complete import against_fit, complete, retrains
-from advsal.config.load import load, resolve, validate
+from advsal.config.load import load, locate, resolve, validate
 from advsal.errors import ConfigError
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "retrains",
     "key_path",
     "load",
+    "locate",
     "resolve",
     "validate",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from advsal.data.base import dataset_shape
+from advsal.data.base import dataset_classes, dataset_shape
 from advsal.errors import ConfigError, key_path
 from advsal.tokens import eps_token
 
@@ -136,3 +136,53 @@ def check_registered(config: dict) -> None:
         dcls = DETECTORS.get(spec["type"])
         if not dcls.needs_classifier:
             _check(f"detectors.{name}.params", lambda c=dcls, s=spec: c((1, 28, 28), **s["params"]))
+    check_shapes(config)
+
+
+def check_shapes(config: dict) -> None:
+    """Every classifier and detector built for the data's image shape and class count, and
+    run on one image, on torch's ``meta`` device (shapes only: no memory, no weights file
+    read): a network that cannot take the images, a ``classes`` list of another length than
+    the data's classes, or a layer the classifier lacks is one line naming the key."""
+    import torch
+
+    from advsal.detectors import DETECTORS
+    from advsal.models import ARCHS
+
+    ds = config["dataset"]
+    shape = dataset_shape(ds)
+    if shape is None:
+        return
+    n_classes = dataset_classes(ds)
+    models = {}
+    with torch.device("meta"):
+        probe = torch.empty(2, *shape)
+        for name, spec in config["classifiers"].items():
+            params = {k: v for k, v in spec["params"].items() if k != "weights"}
+            if n_classes is not None:
+                params.setdefault("n_out", n_classes)
+            key = f"classifiers.{name}"
+            build = ARCHS.get(spec["arch"])
+            model = _check_net(key + ".params", lambda b=build, p=params: b(shape, **p), shape)
+            logits = _check_net(key + ".arch", lambda m=model: m(probe), shape)
+            if n_classes is not None and logits.shape[-1] != n_classes:
+                _fail(key, f"{logits.shape[-1]} outputs for the data's {n_classes} classes")
+            models[name] = model
+        for name, spec in config["detectors"].items():
+            dcls = DETECTORS.get(spec["type"])
+            kw = {"classifier": models[spec["classifier"]]} if dcls.needs_classifier else {}
+            key = f"detectors.{name}.params"
+            det = _check_net(key, lambda c=dcls, s=spec, k=kw: c(shape, **s["params"], **k), shape)
+            if dcls.attaches:  # reads f's features: the image alone is its input
+                _check_net(key, lambda d=det: d(probe), shape)
+
+
+def _check_net(key: str, fn, shape):
+    try:
+        return fn()
+    except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        first = (str(text).strip().splitlines() or [type(exc).__name__])[0]
+        if isinstance(exc, RuntimeError):  # torch's shape errors
+            first = f"not for {shape} images: {first}"
+        raise ConfigError(f"config error at {key}: {first}") from None

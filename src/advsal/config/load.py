@@ -6,6 +6,7 @@ line, so a cluster job sees exactly the config of the run that spawned it."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -89,3 +90,51 @@ def typed(value):
         except yaml.YAMLError:
             return value
     return value
+
+
+def locate(
+    err: Exception, configfiles: Iterable = (), overrides: Mapping | None = None, default=None
+) -> str:
+    """``err``'s one line, prefixed with where its key is set: the last of ``configfiles`` (or
+    ``default`` when none is given) that sets the longest part of the key's path, or
+    ``--config`` when the overrides set it; a key no file sets (a schema default) is named
+    with the last file read."""
+    message = str(err)
+    files = [Path(f) for f in configfiles] or ([Path(default)] if default else [])
+    match = re.match(r"config error at ([^:]+):", message)
+    if not files or not match:
+        return message
+    parts = [int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", match.group(1))]
+
+    def depth(tree) -> int:
+        n = 0
+        for p in parts:
+            if isinstance(tree, Mapping) and p in tree:
+                tree = tree[p]
+            elif isinstance(tree, list) and isinstance(p, int) and p < len(tree):
+                tree = tree[p]
+            else:
+                break
+            n += 1
+        return n
+
+    found, best = files[-1], 0
+    for f in files:
+        try:
+            tree = yaml.safe_load(f.read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        if depth(tree) >= max(best, 1):
+            found, best = f, depth(tree)
+    if overrides and depth(typed(dict(overrides))) >= max(best, 1):
+        return f"--config: {message}"
+    return f"{_shown(found)}: {message}"
+
+
+def _shown(path: Path) -> str:
+    """``path`` as the user would type it: relative to the working directory when under it
+    (Snakemake hands the config files over as absolute paths)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

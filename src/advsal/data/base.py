@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -105,3 +106,15 @@ def dataset_shape(ds: dict) -> tuple[int, int, int] | None:
     if ds["name"] == "imagefolder":
         return (3, ds["image_size"], ds["image_size"])
     return known.get(ds["name"])
+
+
+def dataset_classes(ds: dict) -> int | None:
+    """How many classes a dataset will have, where it is known before loading: the class
+    folders of an image folder (``root/train/`` when it has one), ten for the built-in ones."""
+    if ds["name"] != "imagefolder":
+        return 10 if ds["name"] in ("mnist5k", "mnist", "fashion_mnist", "cifar10") else None
+    root = Path(ds["root"])
+    if (root / "train").is_dir() and (root / "test").is_dir():  # the loader's own rule
+        root = root / "train"
+    n = len([p for p in root.iterdir() if p.is_dir()]) if root.is_dir() else 0
+    return n or None  # no class folders yet (a dry run before the images): not checked

@@ -58,14 +58,15 @@ def _adversary(settings, clf, det, sal, eps, sigma, label):
     return cls(clf, eps=eps, label=label, detector=det, saliency=sal, **kw, **params)
 
 
-def _mixed_batch(atk_of, det, xb, gen, p_adv):
-    """Replace each image by its adversarial with probability p_adv (sigma ~ U[0, 1])."""
+def _mixed_batch(atk_of, det, xb, yb, gen, p_adv):
+    """Replace each image by its adversarial with probability p_adv (sigma ~ U[0, 1]); ``yb``
+    the true labels (an attack with ``label: true`` reads them, the others ignore them)."""
     sigma = float(torch.rand((), generator=gen))
     is_adv = torch.rand(len(xb), generator=gen) < p_adv
     x_in = xb.clone()
     if is_adv.any():
         sel = is_adv.to(xb.device)
-        x_in[sel] = atk_of(sigma)(xb[sel])
+        x_in[sel] = atk_of(sigma)(xb[sel], yb[sel])
     return x_in, is_adv.float().to(xb.device), sigma
 
 
@@ -96,8 +97,8 @@ def train_dynamic_detector(
     clf, sal = _frozen(classifier, saliency, saliency_state, dev)
     training = settings["training"]
     splits = load_splits(data)
-    x_tr = split_xy(splits, "train", options["train_limit"])[0]
-    x_va = split_xy(splits, "val")[0]
+    x_tr, y_tr = split_xy(splits, "train", options["train_limit"])
+    x_va, y_va = split_xy(splits, "val")
     cls = DETECTORS.get(det_settings["type"])
     if training["init"] == "static":
         det = load_detector(static, classifier=clf, device=dev)
@@ -119,7 +120,8 @@ def train_dynamic_detector(
     bs = det_settings["batch_size"]
 
     def step(rows, gen):
-        x_in, is_adv, _ = _mixed_batch(atk_of, det, x_tr[rows].to(dev), gen, training["p_adv"])
+        xb, yb = x_tr[rows].to(dev), y_tr[rows].to(dev)
+        x_in, is_adv, _ = _mixed_batch(atk_of, det, xb, yb, gen, training["p_adv"])
         det.train()
         loss, ok = loss_of(x_in, is_adv)
         return loss, ok.sum().item()
@@ -128,8 +130,8 @@ def train_dynamic_detector(
         val_gen = torch.Generator().manual_seed(seed + 1)  # the same draws every epoch
         val_ok = 0.0
         for b in range(math.ceil(len(x_va) / bs)):
-            xb = x_va[b * bs : (b + 1) * bs].to(dev)
-            x_in, is_adv, _ = _mixed_batch(atk_of, det, xb, val_gen, training["p_adv"])
+            xb, yb = (t[b * bs : (b + 1) * bs].to(dev) for t in (x_va, y_va))
+            x_in, is_adv, _ = _mixed_batch(atk_of, det, xb, yb, val_gen, training["p_adv"])
             with torch.no_grad() if not cls.needs_saliency else torch.enable_grad():
                 val_ok += loss_of(x_in, is_adv)[1].sum().item()
         return {"val_acc": val_ok / len(x_va)}

@@ -1,0 +1,282 @@
+"""Each full preset's `mem_mb` and `runtime` per rule, estimated from its smoke run.
+
+Reads the presets smoke's logs (``make presets-smoke``: every job's log ends with its exact
+wall time, CPU time and peak RSS; the Snakemake log names each job's rule, log and wildcards)
+and scales every job to the preset's sizes (``RULES`` says what drives each rule):
+
+- time on one GPU: the job's CPU seconds less a job's start-up (the cheapest job's), times the
+  ratio of the preset's images to the smoke's (all images, or those the attacks see: the
+  training split cut to ``train_limit``; or the count a rule works on: test or SDP images),
+  times the product of the preset/smoke ratios of the counts that multiply the job's work
+  (its attack's steps and binary-search steps, its training's epochs, sigma points), divided by
+  ``GPU_SPEEDUP`` (one GPU against one CPU core; assumed, not measured: no GPU was at hand; the
+  SDPs and the data step stay on the CPU). A rule's ``runtime`` is ``MARGIN`` times its longest
+  job, at least ``FLOOR_MIN`` minutes; a preset's total adds every job (seeds repeated).
+- memory: the rule's largest smoke peak RSS plus ``COPIES`` float32 copies of the preset's
+  extra images (clean, adversarial, saliency, gradients), times ``MARGIN``.
+
+With ``--on-gpu`` (a smoke run on a GPU) the jobs' wall times are scaled instead, with no
+assumed speed-up. Writes ``bench/preset_resources.csv`` and, with ``--write``, each preset's
+``resources`` section between the markers below (the rest of the file untouched).
+
+    python bench/preset_resources.py [--workdir results/presets-smoke] [--write] [preset ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import inspect
+import math
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from advsal import smoke  # noqa: E402
+from advsal.config import load  # noqa: E402
+from advsal.data.base import dataset_shape  # noqa: E402
+from advsal.plan import run_name  # noqa: E402
+from advsal.stages.common import load_splits  # noqa: E402
+
+COPIES = 4
+MARGIN = 2.0
+GPU_SPEEDUP = 25.0  # one GPU vs one CPU core on these convnets: assumed (see the docstring)
+CPU_RULES = {"data", "certify"}  # no torch on a GPU: the data step and SCS's SDPs
+FLOOR_MIN = 10
+BEGIN = "# --- resources: estimated by bench/preset_resources.py from the presets smoke ---"
+END = "# --- end of resources ---"
+# train / val / test images of the data sets a user brings (the papers' counts)
+FOLDER_SPLITS = {
+    "imagenet10_metzen": (10_000, 2_848, 500),  # Metzen et al. footnote 4
+    "imagenet10_zhang": (10_000, 3_035, 500),  # Zhang et al. Sec. 4.3
+    "assira": (2_430, 270, 300),  # model_based_saliency2020 App. A: 3,000 images; the preset's cut
+}
+# every rule that takes its sizes from `resources` (workflow/rules: `**sized(...)`): what its
+# images are ("data": every image of the data set; "attacked": those the attacks see, the
+# training split cut to attack_options.train_limit; else the count that sets them), and the
+# counts that multiply its work per image ({wildcard}: the job's own instance; a tuple of
+# paths: the first the smoke overlay cuts, e.g. a detector's own epochs before
+# detector_training's)
+RULES = {
+    "data": ("data", []),
+    "train_classifier": ("data", [("classifiers", "{classifier}", "epochs")]),
+    "attack": (
+        "attacked",
+        [("attacks", "{attack}", "steps"), ("attacks", "{attack}", "binary_search_steps")],
+    ),
+    "saliency_clean": ("attacked", []),
+    "saliency_adv": ("attacked", []),
+    "saliency_shift": ("attacked", []),
+    "train_saliency": ("attacked", [("saliency", "{saliency}", "training", "epochs")]),
+    "train_detector": (
+        "attacked",
+        [(("detectors", "{detector}", "epochs"), ("detector_training", "epochs"))],
+    ),
+    "evaluate_detector": ("attacked", []),
+    "paired_table": ("attacked", []),
+    "train_dynamic_detector": (
+        "attacked",
+        [("attacks", "{attack}", "training", "epochs"), ("attacks", "{attack}", "steps")],
+    ),
+    "dynamic_attack": (
+        ("attacks", "{attack}", "test_limit"),
+        [("attacks", "{attack}", "steps"), ("attacks", "{attack}", "sigma")],
+    ),
+    "depth_sweep": ("attacked", [("detector_training", "epochs")]),
+    "layer_study": ("attacked", []),
+    "train_certified": ("data", [("certified", "epochs")]),
+    "attack_certified": (
+        ("certified", "test_limit"),
+        [("certified", "attack", "steps"), ("certified", "attack", "binary_search_steps")],
+    ),
+    "certify": (("certified", "sdp_limit"), []),  # the SDPs dominate
+}
+SIGMA_GRID = 11  # the dynamic adversary's default sigma grid: 0, 0.1, ..., 1
+USAGE = re.compile(r"job usage: wall ([\d.]+) s, cpu ([\d.]+) s, peak rss (\d+) MB")
+
+
+def jobs(log: Path) -> list[dict]:
+    """Rule, job log and wildcards of every job in a Snakemake log."""
+    out, job = [], None
+    for line in log.read_text().splitlines():
+        m = re.match(r"(?:local)?rule (\w+):", line)
+        if m:
+            job = {"rule": m.group(1), "wildcards": {}}
+            out.append(job)
+        elif job and (m := re.match(r"\s+log: (\S+)", line)):
+            job["log"] = m.group(1).rstrip(",")
+        elif job and (m := re.match(r"\s+wildcards: (.*)", line)):
+            job["wildcards"] = dict(kv.split("=", 1) for kv in m.group(1).split(", "))
+    return [j for j in out if "log" in j]
+
+
+def split_counts(config: dict) -> tuple[int, int, int]:
+    """The preset's train / val / test images (its split, or the paper's counts of a folder)."""
+    split = config["dataset"]["split"]
+    if all(isinstance(split.get(k), int) for k in ("train", "val", "test")):
+        return split["train"], split["val"], split["test"]
+    return FOLDER_SPLITS[config["dataset"].get("family", config["dataset"]["name"])]
+
+
+def images(counts, train_limit=None) -> int:
+    train, val, test = counts
+    return min(train, train_limit or train) + val + test
+
+
+def _get(config: dict, path: tuple):
+    for key in path:
+        if not isinstance(config, dict) or key not in config:
+            return None
+        config = config[key]
+    return config
+
+
+def _count(config: dict, path: tuple):
+    """A count at ``path``; an attack's count it leaves out is its class's default, and a
+    sigma grid is its number of points."""
+    from advsal.attacks import ATTACKS
+
+    value = _get(config, path)
+    if value is None and path[0] == "attacks" and len(path) == 3:
+        spec = config["attacks"][path[1]]
+        param = inspect.signature(ATTACKS.get(spec.get("type", path[1]))).parameters.get(path[2])
+        value = param.default if param is not None else None
+    if path[-1] == "sigma":
+        return len(value) if isinstance(value, list) else SIGMA_GRID
+    return value
+
+
+def _ratio(full: dict, overlay: dict, paths, wildcards: dict, n_test: int) -> float:
+    """The preset's count over the smoke's at the first of ``paths`` the overlay cuts."""
+    for path in paths:
+        path = tuple(p.format(**wildcards) for p in path)
+        cut = _count(overlay, path) if _get(overlay, path) is not None else None
+        if cut:
+            value = _count(full, path)
+            value = n_test if value is None and path[-1] == "test_limit" else value
+            return (value or cut) / cut
+    return 1.0
+
+
+def scale(job: dict, full: dict, overlay: dict, ratios: dict, n_test: int) -> float:
+    """How much more work the job does at the preset's sizes than in the smoke run;
+    ``ratios``: the image ratios of "data" and "attacked"."""
+    images, counts = RULES[job["rule"]]
+    wc = job["wildcards"]
+    out = ratios[images] if images in ratios else _ratio(full, overlay, [images], wc, n_test)
+    for paths in counts:
+        alternatives = paths if isinstance(paths[0], tuple) else (paths,)
+        out *= _ratio(full, overlay, alternatives, wc, n_test)
+    return out
+
+
+def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
+    """Per rule of ``preset``: its smoke jobs' costliest CPU time and peak RSS, and the
+    estimates. ``on_gpu``: the smoke ran on a GPU; its jobs' wall times are GPU times."""
+    files = [smoke.PRESETS / f"{preset}.yaml", smoke.overlay_path(preset)]
+    full, cut = load(files[:1]), load(files)
+    overlay = yaml.safe_load(files[1].read_text())
+    root = workdir / cut["results"] / run_name(cut)
+    shape = dataset_shape(full["dataset"])
+    sizes = load_splits(root / "data" / "splits.pt").y
+    smoke_counts = tuple(len(sizes[k]) for k in ("train", "val", "test"))
+    full_counts = split_counts(full)
+    limits = (full["attack_options"]["train_limit"], cut["attack_options"]["train_limit"])
+    ratios = {
+        "data": images(full_counts) / images(smoke_counts),
+        "attacked": images(full_counts, limits[0]) / images(smoke_counts, limits[1]),
+    }
+    n_extra = images(full_counts) - images(smoke_counts)
+    measured = []
+    for job in jobs(workdir / "logs" / f"smoke-{preset}.log"):
+        log = workdir / job["log"]
+        m = USAGE.search(log.read_text()) if log.is_file() else None
+        if m and job["rule"] in RULES:
+            measured.append((job, float(m[1] if on_gpu else m[2]), int(m[3])))
+    # a job's start-up (Python, torch, the data file): the cheapest job's CPU time, not scaled
+    startup = min((cpu for _, cpu, _ in measured), default=0.0)
+    extra_mb = COPIES * 4 * math.prod(shape) * max(n_extra, 0) / 2**20
+    per_rule: dict[str, list] = defaultdict(list)
+    for job, cpu, rss in measured:
+        ratio = scale(job, full, overlay, ratios, full_counts[2])
+        speedup = 1.0 if job["rule"] in CPU_RULES or on_gpu else GPU_SPEEDUP
+        scaled = max(cpu - startup, 0.0) * ratio / speedup / 60
+        # a job repeated per seed: the preset's seeds over the smoke's, for the total
+        seeds = [("attacks", "{attack}", "seeds")] if "seed" in job["wildcards"] else []
+        repeats = _ratio(full, overlay, seeds, job["wildcards"], full_counts[2])
+        per_rule[job["rule"]].append((cpu, rss, scaled, scaled * repeats))
+    rows = []
+    for rule, usage in sorted(per_rule.items()):
+        rss = max(u[1] for u in usage)
+        longest = max(u[2] for u in usage)
+        rows.append(
+            {
+                "preset": preset,
+                "rule": rule,
+                "jobs": len(usage),
+                "smoke_cpu_s_max": round(max(u[0] for u in usage), 1),
+                "smoke_rss_mb_max": rss,
+                "image_ratio": round(ratios[RULES[rule][0]], 1)
+                if RULES[rule][0] in ratios
+                else None,
+                "gpu_min_longest": round(longest, 1),
+                "gpu_min_total": round(sum(u[3] for u in usage), 1),
+                "mem_mb": int(math.ceil(MARGIN * (rss + extra_mb) / 1000) * 1000),
+                "runtime_min": int(max(FLOOR_MIN, math.ceil(MARGIN * longest))),
+            }
+        )
+    return rows
+
+
+def write_block(preset: str, rows: list[dict], threads: int) -> None:
+    """The preset's ``resources`` section, between the markers (replaced when present)."""
+    path = smoke.PRESETS / f"{preset}.yaml"
+    text = path.read_text()
+    outside = text[: text.index(BEGIN)] if BEGIN in text else text
+    if re.search(r"^resources:", outside, re.M):
+        raise SystemExit(f"{path}: move its resources section into the markers first")
+    lines = [BEGIN, "resources:", f"  threads: {threads}", "  rules:"]
+    for r in rows:
+        lines.append(f"    {r['rule']}: {{mem_mb: {r['mem_mb']}, runtime: {r['runtime_min']}}}")
+    block = "\n".join(lines + [END]) + "\n"
+    if BEGIN in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workdir", type=Path, default=ROOT / "results" / "presets-smoke")
+    parser.add_argument("--write", action="store_true", help="write each preset's block")
+    parser.add_argument(
+        "--on-gpu", action="store_true", help="the smoke ran on a GPU: scale its wall times"
+    )
+    parser.add_argument("presets", nargs="*")
+    args = parser.parse_args()
+    all_rows = []
+    for preset in args.presets or smoke.presets():
+        rows = estimate(preset, args.workdir.resolve(), args.on_gpu)
+        all_rows += rows
+        hours = sum(r["gpu_min_total"] for r in rows) / 60
+        print(f"{preset}: {len(rows)} rules, ~{hours:.1f} GPU hours (estimated)")
+        if args.write:
+            write_block(
+                preset, rows, load([smoke.PRESETS / f"{preset}.yaml"])["resources"]["threads"]
+            )
+    with open(ROOT / "bench" / "preset_resources.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, list(all_rows[0]))
+        writer.writeheader()
+        writer.writerows(all_rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

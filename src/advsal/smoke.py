@@ -1,0 +1,247 @@
+"""The presets smoke: every paper preset's whole DAG, end to end, on stand-in data of its own
+shape (``make presets-smoke``; README, "Presets").
+
+Each preset ``config/<name>.yaml`` has an overlay ``config/smoke/<name>.yaml`` that cuts only
+sizes (images per split, epochs, steps, seeds, sigma grids, test and SDP images;
+:func:`check_overlay` holds it to that). The runs share one work directory whose ``data/`` holds
+the stand-ins (:mod:`advsal.data.fixtures`) where the presets look for their data, so the
+presets' own paths and the real loaders run. Each preset writes ``results/<run>/`` there; the
+summary (wall time, jobs, tables, figures, comparison rows) goes to ``presets-smoke.csv``.
+
+    python -m advsal.smoke [--cores 2] [--workdir results/presets-smoke] [preset ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from advsal.data import fixtures
+
+ROOT = Path(__file__).resolve().parents[2]
+PRESETS = ROOT / "config"
+OVERLAYS = PRESETS / "smoke"
+NOT_PRESETS = {"tiny"}  # configs of their own (tests/test_pipeline.py runs tiny whole)
+FIXTURES_VERSION = "1"
+
+# the overlay keys that set a size (a count of images, epochs, steps, seeds or grid points)
+SIZE_KEYS = {
+    "train",
+    "val",
+    "test",
+    "epochs",
+    "steps",
+    "binary_search_steps",
+    "seeds",
+    "sigma",
+    "test_limit",
+    "train_limit",
+    "sdp_limit",
+    "tighten_steps",
+    "n_examples",
+}
+# the counts of images, whose absence (or null) means all of them
+IMAGE_KEYS = {"train", "val", "test", "train_limit", "test_limit"}
+# keys an overlay may set that are no size: how the stand-in data is read
+OTHER_KEYS = {("dataset", "verify")}
+
+
+def presets() -> list[str]:
+    return sorted(p.stem for p in PRESETS.glob("*.yaml") if p.stem not in NOT_PRESETS)
+
+
+def overlay_path(preset: str) -> Path:
+    return OVERLAYS / f"{preset}.yaml"
+
+
+SIGMA_GRID = [i / 10 for i in range(11)]  # the dynamic adversary's default sigma grid
+
+
+def code_default(preset: dict, path: tuple):
+    """The value the code takes for a count ``preset`` leaves out: an attack's constructor
+    default (its sigma grid, for the dynamic adversary), else None (unknown)."""
+    import inspect
+
+    from advsal.attacks import ATTACKS
+
+    if len(path) == 3 and path[0] == "attacks":
+        if path[2] == "sigma":
+            return SIGMA_GRID
+        spec = preset["attacks"].get(path[1]) or {}
+        cls = ATTACKS.get(spec.get("type", path[1]))
+        param = inspect.signature(cls).parameters.get(path[2])
+        if param is not None and param.default is not inspect.Parameter.empty:
+            return param.default
+    return None
+
+
+def check_overlay(preset: dict, overlay: dict) -> None:
+    """Raise ValueError unless every leaf of ``overlay`` cuts a size of ``preset`` (the preset
+    with its schema defaults): a count no larger than the preset's (or the code's default
+    where the preset leaves it out), or a grid that is a subset of it. Nothing else may
+    change; an image count the preset leaves out or sets to null (all images) may be cut to
+    any number."""
+
+    def walk(full, cut, where):
+        for key, value in cut.items():
+            path = (*where, key)
+            name = ".".join(map(str, path))
+            if path in OTHER_KEYS:
+                continue
+            if isinstance(value, dict):
+                if key not in full and key not in SIZE_KEYS:
+                    raise ValueError(f"{name}: not in the preset (an overlay only cuts sizes)")
+                sub = full.get(key)
+                walk(sub if isinstance(sub, dict) else {}, value, path)
+                continue
+            if key not in SIZE_KEYS:
+                raise ValueError(f"{name}: not a size (an overlay only cuts sizes)")
+            old = full[key] if key in full else code_default(preset, path)
+            if old is None and key in IMAGE_KEYS:
+                continue  # all images: any count is a cut
+            if old is None:
+                raise ValueError(f"{name}: no count to cut (neither the preset nor the code)")
+            if isinstance(old, list) != isinstance(value, list):
+                raise ValueError(f"{name}: {value!r} is not of the preset's kind ({old!r})")
+            if isinstance(old, list):
+                if not set(value) <= set(old):
+                    raise ValueError(f"{name}: {value} is not a subset of the preset's {old}")
+            elif value is None or value > old:
+                raise ValueError(f"{name}: {value} is no cut of the preset's {old}")
+
+    walk(preset, overlay, ())
+
+
+def overlay_checked(preset: str) -> None:
+    """Check ``preset``'s overlay against it (:func:`check_overlay`); one line if not."""
+    import yaml
+
+    from advsal.config import load
+
+    overlay = yaml.safe_load(overlay_path(preset).read_text()) or {}
+    try:
+        check_overlay(load([PRESETS / f"{preset}.yaml"]), overlay)
+    except ValueError as exc:
+        raise SystemExit(f"{overlay_path(preset)}: {exc}") from None
+
+
+def make_fixtures(workdir: Path) -> Path:
+    """The stand-in data under ``workdir/data`` (once: a stamp records the version)."""
+    data = Path(workdir) / "data"
+    stamp = data / ".advsal-fixtures"
+    if stamp.is_file() and stamp.read_text() == FIXTURES_VERSION:
+        return data
+    t0 = time.time()
+    fixtures.write_mnist(data, n_train=3000, n_test=1000)
+    fixtures.write_cifar10(data, per_batch=100, n_test=200)
+    fixtures.write_imagefolder(
+        data / "imagenet10", fixtures.IMAGENET10_METZEN, 224, {"train": 2, "test": 1}
+    )
+    fixtures.write_imagefolder(
+        data / "imagenet10_zhang", fixtures.IMAGENET10_ZHANG, 224, {"train": 2, "test": 1}
+    )
+    fixtures.write_imagefolder(data / "assira", fixtures.ASSIRA, 112, {"": 16})
+    fixtures.write_vgg16_weights(data / "vgg16.pth")
+    stamp.write_text(FIXTURES_VERSION)
+    print(f"stand-in data written to {data} in {time.time() - t0:.0f} s", flush=True)
+    return data
+
+
+def snakemake_command(preset: str, workdir: Path, cores: int, *extra: str) -> list[str]:
+    from advsal.gpus import host_gpu_count
+
+    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores)]
+    cmd += ["--configfile", str(PRESETS / f"{preset}.yaml"), str(overlay_path(preset))]
+    cmd += ["--directory", str(workdir), "--snakefile", str(ROOT / "Snakefile")]
+    if host_gpu_count():
+        cmd += ["--resources", f"gpu={2 * host_gpu_count()}"]
+    return cmd + list(extra)
+
+
+def summarise(preset: str, workdir: Path) -> dict:
+    """What the preset's run wrote: tables, figures and the comparison's rows."""
+    from advsal.config import load
+    from advsal.plan import run_name
+
+    config = load([PRESETS / f"{preset}.yaml", overlay_path(preset)])
+    root = Path(workdir) / config["results"] / run_name(config)
+    with open(root / "paper_comparison.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    verdicts = [r["verdict"] for r in rows]
+    return {
+        "run": run_name(config),
+        "tables": len(list((root / "tables").glob("*.csv"))),
+        "figures": len([p for p in (root / "figures").glob("*") if p.is_file()]),
+        "comparison_rows": len(rows),
+        "like_for_like": sum(v in ("holds", "fails") for v in verdicts),
+        "not_run": verdicts.count("not run"),
+    }
+
+
+def run(preset: str, workdir: Path, cores: int, *extra: str) -> dict:
+    """One preset's whole DAG; its Snakemake output goes to ``logs/smoke-<preset>.log``."""
+    log = Path(workdir) / "logs" / f"smoke-{preset}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    with open(log, "w") as fh:
+        proc = subprocess.run(
+            snakemake_command(preset, workdir, cores, *extra),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    wall = time.time() - t0
+    text = log.read_text()
+    done = re.findall(r"(\d+) of (\d+) steps", text)
+    row = {"preset": preset, "ok": proc.returncode == 0, "wall_s": round(wall, 1)}
+    row["jobs"] = int(done[-1][0]) if done else 0
+    if proc.returncode == 0:
+        row.update(summarise(preset, workdir))
+    else:
+        print(text[-4000:], file=sys.stderr)
+    row["log"] = str(log)
+    return row
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("presets", nargs="*", help="default: every preset")
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "results" / "presets-smoke")
+    parser.add_argument("--keep-going", action="store_true", help="run the rest after a failure")
+    args = parser.parse_args(argv)
+    names = args.presets or presets()
+    unknown = [n for n in names if n not in presets()]
+    if unknown:
+        parser.error(f"no preset {', '.join(unknown)} (have: {', '.join(presets())})")
+    for name in names:
+        overlay_checked(name)
+    workdir = args.workdir.resolve()
+    make_fixtures(workdir)
+    rows = []
+    for name in names:
+        print(f"== {name}", flush=True)
+        row = run(name, workdir, args.cores)
+        rows.append(row)
+        print("   " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "preset"), flush=True)
+        if not row["ok"] and not args.keep_going:
+            break
+    out = workdir / "presets-smoke.csv"
+    fields = ["preset", "ok", "wall_s", "jobs", "run", "tables", "figures", "comparison_rows"]
+    fields += ["like_for_like", "not_run"]
+    with open(out, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"summary: {out}")
+    return 0 if all(r["ok"] for r in rows) and len(rows) == len(names) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
