@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import inspect
 import math
 import re
 import sys
@@ -97,7 +96,6 @@ RULES = {
     ),
     "certify": (("certified", "sdp_limit"), []),  # the SDPs dominate
 }
-SIGMA_GRID = 11  # the dynamic adversary's default sigma grid: 0, 0.1, ..., 1
 USAGE = re.compile(r"job usage: wall ([\d.]+) s, cpu ([\d.]+) s, peak rss (\d+) MB")
 
 
@@ -138,17 +136,13 @@ def _get(config: dict, path: tuple):
 
 
 def _count(config: dict, path: tuple):
-    """A count at ``path``; an attack's count it leaves out is its class's default, and a
-    sigma grid is its number of points."""
-    from advsal.attacks import ATTACKS
-
+    """A count at ``path``, or the code's default where the config leaves it out
+    (:func:`advsal.smoke.code_default`); a sigma grid counts its points."""
     value = _get(config, path)
-    if value is None and path[0] == "attacks" and len(path) == 3:
-        spec = config["attacks"][path[1]]
-        param = inspect.signature(ATTACKS.get(spec.get("type", path[1]))).parameters.get(path[2])
-        value = param.default if param is not None else None
-    if path[-1] == "sigma":
-        return len(value) if isinstance(value, list) else SIGMA_GRID
+    if value is None:
+        value = smoke.code_default(config, path)
+    if path[-1] == "sigma" and isinstance(value, list):
+        return len(value)
     return value
 
 

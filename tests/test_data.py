@@ -6,7 +6,6 @@ import functools
 import gzip
 import hashlib
 import http.server
-import struct
 import threading
 
 import numpy as np
@@ -14,6 +13,7 @@ import pytest
 import torch
 
 from advsal.data import DataUnavailable, load_dataset
+from advsal.data.fixtures import idx_bytes
 
 
 def test_mnist5k_splits_are_shuffled_disjoint_and_seeded():
@@ -34,14 +34,6 @@ def test_split_that_does_not_fit_is_refused():
         load_dataset("mnist5k", {"split": {"train": 4900, "val": 500, "test": 100}}, seed=0)
 
 
-def _idx_images(arr: np.ndarray) -> bytes:
-    return struct.pack(">IIII", 0x803, *arr.shape) + arr.tobytes()
-
-
-def _idx_labels(arr: np.ndarray) -> bytes:
-    return struct.pack(">II", 0x801, len(arr)) + arr.tobytes()
-
-
 @pytest.fixture
 def idx_server(tmp_path):
     """Serve small, real-format gzipped IDX files on 127.0.0.1; yields (url, resources, data)."""
@@ -60,7 +52,7 @@ def idx_server(tmp_path):
     }
     resources = []
     for prefix, (img, lab) in data.items():
-        for kind, payload in (("images-idx3", _idx_images(img)), ("labels-idx1", _idx_labels(lab))):
+        for kind, payload in (("images-idx3", idx_bytes(img)), ("labels-idx1", idx_bytes(lab))):
             name = f"{prefix}-{kind}-ubyte.gz"
             blob = gzip.compress(payload)
             (served / name).write_bytes(blob)

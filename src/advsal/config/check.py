@@ -69,7 +69,6 @@ def check_registered(config: dict) -> None:
 
     from advsal.attacks import ATTACKS, attack_params
     from advsal.data import DATASETS
-    from advsal.detectors import DETECTORS
     from advsal.models import ARCHS
     from advsal.saliency import SALIENCY
 
@@ -132,10 +131,6 @@ def check_registered(config: dict) -> None:
     for name, spec in config["saliency"].items():
         mcls = _check(f"saliency.{name}.method", lambda s=spec: SALIENCY.get(s["method"]))
         _check(f"saliency.{name}.params", lambda c=mcls, s=spec: c(dummy, **s["params"]))
-    for name, spec in config["detectors"].items():
-        dcls = DETECTORS.get(spec["type"])
-        if not dcls.needs_classifier:
-            _check(f"detectors.{name}.params", lambda c=dcls, s=spec: c((1, 28, 28), **s["params"]))
     check_shapes(config)
 
 
@@ -151,7 +146,12 @@ def check_shapes(config: dict) -> None:
 
     ds = config["dataset"]
     shape = dataset_shape(ds)
-    if shape is None:
+    if shape is None:  # a source of unknown shape: the detectors' settings only, at 28 x 28
+        for name, spec in config["detectors"].items():
+            dcls = DETECTORS.get(spec["type"])
+            if not dcls.needs_classifier:
+                key = f"detectors.{name}.params"
+                _check(key, lambda c=dcls, s=spec: c((1, 28, 28), **s["params"]))
         return
     n_classes = dataset_classes(ds)
     models = {}

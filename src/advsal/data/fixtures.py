@@ -58,7 +58,8 @@ def _labels(n: int, n_classes: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(np.arange(n) % n_classes)
 
 
-def _idx(arr: np.ndarray) -> bytes:
+def idx_bytes(arr: np.ndarray) -> bytes:
+    """uint8 images (N, H, W) or labels (N,) in the IDX format of MNIST's files."""
     code = 0x803 if arr.ndim == 3 else 0x801
     return struct.pack(f">I{arr.ndim}I", code, *arr.shape) + arr.tobytes()
 
@@ -73,8 +74,8 @@ def write_mnist(root: Path, n_train: int = 3000, n_test: int = 1000) -> Path:
     for prefix, split in (("train", "train"), ("t10k", "test")):
         x = splits.x[split].squeeze(1).numpy().astype(np.uint8)
         y = splits.y[split].numpy().astype(np.uint8)
-        (raw / f"{prefix}-images-idx3-ubyte").write_bytes(_idx(x))
-        (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(_idx(y))
+        (raw / f"{prefix}-images-idx3-ubyte").write_bytes(idx_bytes(x))
+        (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(idx_bytes(y))
     return raw
 
 
