@@ -171,6 +171,7 @@ def test_table3_is_mean_and_std_over_seeds_and_lands_in_the_comparison(tmp_path)
                     "version": version,
                     "seed": seed,
                     "sigma": float("nan"),
+                    "n": 200,
                     "accuracy_adv": acc,
                     "detector_flags_adv": flag + shift,
                     "detector_flags_clean": 0.05,
@@ -186,7 +187,7 @@ def test_table3_is_mean_and_std_over_seeds_and_lands_in_the_comparison(tmp_path)
     out = whitebox_table(paths, tmp_path / "whitebox.csv")
     before = out[out["version"] == "static"].iloc[0]
     after = out[out["version"] == "dynamic"].iloc[0]
-    assert before["n_seeds"] == 3
+    assert before["n_seeds"] == 3 and before["n"] == 200  # test images per seed
     assert before["detection_rate_mean"] == pytest.approx(0.2)
     assert before["detection_rate_std"] == pytest.approx(0.1)  # sample std over 3 seeds
     assert after["detection_rate_mean"] == pytest.approx(0.7)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+import matplotlib.text
 import pandas as pd
 import pytest
 import yaml
@@ -75,7 +76,12 @@ CELLS = {
 )
 def test_cells_hold_within_the_tolerance_and_fail_outside(value, verdict):
     frame = pd.DataFrame(
-        {"detector": ["jsd", "id"], "attack": ["fgsm", "fgsm"], "d_adv": [value, 0.0]}
+        {
+            "detector": ["jsd", "id"],
+            "attack": ["fgsm", "fgsm"],
+            "d_adv": [value, 0.0],
+            "d_clean": [1.0, 1.0],  # no false alarms: the detection rate is judged alone
+        }
     )
     (row,) = judged(CELLS, {"table1": frame})
     assert row["verdict"] == verdict and row["reproduced"] == pytest.approx(value)
@@ -351,7 +357,9 @@ def test_order_fast_above_iterative_above_deepfool(fast, verdict):
         "chains": [[["fgsm"], ["bim"], ["deepfool"]]],
     }
     (row,) = judged(item, {"table1": frame}, setting=setting)
-    assert row["verdict"] == verdict and row["reproduced"] == pytest.approx(min(fast - 0.95, 0.05))
+    # the weakest link: the gap least beyond its band (two SE at 300 + 300 test images)
+    assert row["verdict"] == verdict
+    assert row["reproduced"] == pytest.approx(fast - 0.95 if fast < 0.95 else 0.05)
 
 
 def test_order_with_a_missing_group_is_not_run():
@@ -504,7 +512,9 @@ def test_another_setting_is_a_proxy_out_of_the_mean_with_what_it_would_say():
 
 
 def test_network_and_budget_of_the_row_decide_too():
-    frame = pd.DataFrame({"detector": ["metzen"], "attack": ["rfgsm"], "d_adv": [0.99]})
+    frame = pd.DataFrame(
+        {"detector": ["metzen"], "attack": ["rfgsm"], "d_adv": [0.99], "d_clean": [1.0]}
+    )
     item = {**CELLS, "where": {}, "cells": [{"match": {"attack": "rfgsm"}, "d_adv": 0.99}]}
     (row,) = judged(item, {"table1": frame}, published={"network": "ResNet-32"})
     assert (
@@ -589,7 +599,7 @@ def test_every_item_of_every_reference_gets_a_verdict_even_with_no_table(key):
     assert {r["group"] for r in rows} == set(range(len(entry["items"])))
     assert all(r["verdict"] == NOT_RUN and r["reason"] for r in rows)
     published = sum(
-        len(c) - 1 - ("tolerance" in c)
+        len(c) - 1 - ("tolerance" in c) - ("paper_std" in c)
         for item in entry["items"]
         if item["kind"] == "cells"
         for c in item["cells"]
@@ -683,13 +693,15 @@ def test_markdown_gives_each_description_once_then_counts_and_the_mean_of_like_f
     rows = compare(entry, Tables({"table1": frame}, ctx.attack_types), ctx)
     md = comparison_markdown([("p", entry, rows)], "run", ctx)
     assert md.count(COMMON["text"]) == 2  # once per item, not once per row
-    assert "| cells | 2 | 2 | 4 | 0 |" in md  # the cifar10 copy: four proxies
-    assert "over the 4 like-for-like cells: **0.180**" in md  # (0.02 + 0 + 0.2 + 0.5) / 4
+    assert "| cells | 2 | 2 | 0 | 0 | 4 | 0 |" in md  # the cifar10 copy: four proxies
+    assert "like-for-like cells: **0.180 (4 cells)**" in md  # (0.02 + 0 + 0.2 + 0.5) / 4
     assert "| bim | d_clean | 1.00 | 0.50 | -0.500 | ±0.05 | **fails** |" in md
 
 
 def test_write_comparison_end_to_end(tmp_path):
-    frame = pd.DataFrame({"detector": ["jsd"], "attack": ["fgsm"], "d_adv": [0.97]})
+    frame = pd.DataFrame(
+        {"detector": ["jsd"], "attack": ["fgsm"], "d_adv": [0.985], "d_clean": [1.0]}
+    )
     frame.to_csv(tmp_path / "table1.csv", index=False)
     out = write_comparison(
         ROOT / "workflow/paper_reference.yaml",
@@ -756,10 +768,22 @@ def test_figure_per_paper(tmp_path):
             "verdict": HOLDS,
             "reason": "",
             "pooled": False,
+            "margin": 0.15,
         },
     ]
+    for r in rows:
+        r.setdefault("where", "fgsm")
+        r.setdefault("quantity", "accuracy")
     pd.DataFrame(rows).to_csv(tmp_path / "c.csv", index=False)
-    opts = {"font_scale": 1.0, "dpi": 60, "format": "png"}
+    from advsal.plots.base import style, text_overlaps
+    from advsal.plots.paper import draw_paper
+
+    style(opts := {"font_scale": 1.0, "dpi": 60, "format": "png"})
+    fig = draw_paper(pd.read_csv(tmp_path / "c.csv"), "p")
+    labels = {t.get_text() for t in fig.findobj(matplotlib.text.Text)}
+    assert any(t.startswith("Fig. 3: fgsm") for t in labels)  # the claim
+    assert "reproduced value" in labels  # the y axis names its quantity
+    assert not text_overlaps(fig)
     paper_figure(tmp_path / "c.csv", "p", tmp_path / "p.png", opts)
     paper_figure(
         tmp_path / "c.csv", "other", tmp_path / "none.png", opts

@@ -110,7 +110,8 @@ def test_every_output_exists_with_sane_values(run):
     cell = t1.loc[("fgsm", "f_adv")]
     assert cell["published"] == 0.12 and 0 <= cell["reproduced"] <= 1
     assert cell["verdict"] in (HOLDS, FAILS) and cell["pooled"]
-    assert cell["lower"] == pytest.approx(0.07) and cell["upper"] == pytest.approx(0.17)
+    # its band is the binomial range at the run's 100 test images: wider than at 300
+    assert 0.04 < cell["lower"] < 0.08 and 0.17 < cell["upper"] < 0.22
     md = (r / "paper_comparison.md").read_text()
     assert md.count("MNIST row: f's accuracy on clean and adversarial test images") == 1
     assert list((r / "logs").rglob("*.log")) and list((r / "benchmarks").rglob("*.tsv"))

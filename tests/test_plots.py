@@ -38,12 +38,22 @@ def test_whitebox_bars_are_the_mean_and_sd_over_seeds(tmp_path):
         for version, acc in (("static", before), ("dynamic", after)):
             path = tmp_path / f"{seed}_{version}.csv"
             row = {"attack": "wb", "detector": "spd", "version": version, "eps": "1.0"}
-            row.update(seed=seed, accuracy_adv=acc, detector_flags_adv=0.5)
+            row.update(seed=seed, accuracy_adv=acc, detector_flags_adv=0.5, detectability=0.7)
             pd.DataFrame([{**row, "detector_flags_clean": 0.1}]).to_csv(path, index=False)
             paths.append(path)
     opts = {"format": "png", "dpi": 40, "font_scale": 1.0}
-    grid = whitebox_figure(paths, tmp_path / "wb.png", opts)
+    grid = whitebox_figure(paths, tmp_path / "wb.png", opts, false_alarms=0.2)
     assert (tmp_path / "wb.png").stat().st_size > 0
+    from advsal.plots.base import text_overlaps
+
+    assert not text_overlaps(grid.figure)  # panel titles, labels and the title apart
+    titles = [ax.get_title() for ax in grid.axes.flat]
+    assert titles == [
+        "f's accuracy",
+        "adversarials flagged",
+        "clean images flagged",
+        "detectability",
+    ]
     ax = grid.axes.flat[0]  # f's accuracy: before, after
     assert [round(b.get_height(), 6) for b in ax.patches] == [0.3, 0.75]
     # one line per bar (caps and the upright bar joined by NaN): its extent is mean +- sd

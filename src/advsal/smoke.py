@@ -45,6 +45,7 @@ SIZE_KEYS = {
     "sdp_limit",
     "tighten_steps",
     "n_examples",
+    "rounds",
 }
 # the counts of images, whose absence (or null) means all of them
 IMAGE_KEYS = {"train", "val", "test", "train_limit", "test_limit"}

@@ -124,6 +124,7 @@ rule figure_whitebox:
         in_report(figure("whitebox"), "whitebox_figure", "Figures"),
     params:
         plots=PLOTS,
+        false_alarms=load_reference(REFERENCE)["detection"]["false_alarms"],
         code=code("figure_whitebox"),
     log:
         f"{R}/logs/figures/whitebox.log",

@@ -4,4 +4,5 @@ from advsal.plots.bars import whitebox_figure
 from advsal.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    whitebox_figure(list(snakemake.input), snakemake.output[0], snakemake.params.plots)
+    p = snakemake.params
+    whitebox_figure(list(snakemake.input), snakemake.output[0], p.plots, p.false_alarms)

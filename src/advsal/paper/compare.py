@@ -5,9 +5,12 @@ and only like-for-like cells enter the mean and the verdict counts."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from advsal import io
+from advsal.paper.detection import about_detector
 from advsal.paper.kinds import FAILS, HOLDS, KINDS, NOT_COMPARABLE, Tables
 from advsal.paper.markdown import comparison_markdown
 from advsal.paper.reference import Context, load_reference
@@ -27,21 +30,53 @@ COLUMNS = [
     "lower",
     "upper",
     "tolerance",
+    "margin",
     "verdict",
     "reason",
     "setting",
+    "basis",
     "pooled",
 ]
+
+
+# on what basis a judged row counts: like-for-like (the counts and the mean), a claim judged
+# across settings (its own line), the same measurement as a row above (shown once counted)
+LIKE_FOR_LIKE, ACROSS, REPEAT = "like-for-like", "across settings", "repeat"
 
 
 def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def gate(row: dict, item: dict, tables: Tables, ctx: Context) -> dict:
+    """No row about a degenerate detector holds (:mod:`.detection`): it fails, or is not
+    comparable where the paper publishes chance itself (a broken detector gives the same, so
+    the cell cannot tell), and its note names the detector degenerate."""
+    if not about_detector(item, row["quantity"]):
+        return row
+    keys = row["keys"]
+    names = [keys.get("detector"), *keys.get("detectors", ())]
+    bad = tables.degenerate(ctx.detection["youden"])
+    why = next((bad[n] for n in dict.fromkeys(names) if n in bad), "")
+    if not why:
+        return row
+    if row["verdict"] == HOLDS:
+        chance = row["cell"] and row["published"] is not None and row["lower"] is not None
+        chance = chance and row["lower"] - 1e-9 <= 0.5 <= row["upper"] + 1e-9
+        if chance:
+            row["verdict"] = NOT_COMPARABLE
+            why += "; the paper publishes chance here, which a broken detector gives too"
+        else:
+            row["verdict"] = FAILS
+    row["reason"] = _join(why, row["reason"])
+    return row
+
+
 def settle(row: dict, item: dict, published: dict, ctx: Context) -> dict:
     """Make a judged row not comparable where it is not like-for-like (keeping what it would
-    say), and say whether it enters the pooled mean."""
+    say), say on what basis it counts and whether it enters the pooled mean."""
     row["setting"] = ""
+    row["basis"] = ""
     if row["verdict"] in (HOLDS, FAILS):
         outcome = "hold" if row["verdict"] == HOLDS else "fail"
         det = row["keys"].get("detector")
@@ -49,6 +84,7 @@ def settle(row: dict, item: dict, published: dict, ctx: Context) -> dict:
         construction = item.get("by_construction", {})
         differs = item.get("differs")
         why = ""
+        row["basis"] = LIKE_FOR_LIKE
         if item.get("extension"):
             why = f"this project's extension: {item['extension']}"
         elif types and det and ctx.setting["detectors"].get(det, {}).get("type") not in types:
@@ -64,6 +100,7 @@ def settle(row: dict, item: dict, published: dict, ctx: Context) -> dict:
                 row["setting"] = "; ".join(diff)
                 across = item.get("comparable_across_settings")
                 if across:
+                    row["basis"] = ACROSS
                     row["reason"] = _join(
                         row["reason"],
                         f"on another setting ({row['setting']}), comparable: {across}",
@@ -71,11 +108,14 @@ def settle(row: dict, item: dict, published: dict, ctx: Context) -> dict:
                 else:
                     why = f"proxy: {row['setting']}"
         if why:
+            row["basis"] = ""
             row["verdict"] = NOT_COMPARABLE
             row["reason"] = _join(why, f"here it would {outcome}", row["reason"])
+        if row.get("repeat"):
+            row["basis"] = REPEAT
     row["pooled"] = bool(
         row["cell"]
-        and row["verdict"] in (HOLDS, FAILS)
+        and row["basis"] == LIKE_FOR_LIKE
         and item.get("pooled", True)
         and row["published"] is not None
         and row["reproduced"] is not None
@@ -90,8 +130,29 @@ def compare(entry: dict, tables: Tables, ctx: Context) -> list[dict]:
         published = {**entry["setting"], **item.get("setting", {})}
         for row in KINDS.get(item["kind"])(item, tables, ctx):
             row.update(target=item["target"], group=group, kind=item["kind"])
-            rows.append(settle(row, item, published, ctx))
+            rows.append(settle(gate(row, item, tables, ctx), item, published, ctx))
     return rows
+
+
+# tables a run writes once per instance (tables/<name>_<instance>.csv), read as one
+PER_INSTANCE = ("paired", "depth_sweep", "saliency_shift", "saliency_pairs")
+
+
+def run_tables(run_dir) -> dict[str, list[Path]]:
+    """A finished run's tables by the name the comparison reads them under (the files the
+    paper_comparison rule is given), for scripts that judge a run again."""
+    run_dir = Path(run_dir)
+    tables: dict[str, list[Path]] = {}
+    for path in sorted((run_dir / "tables").glob("*.csv")):
+        name = next((t for t in PER_INSTANCE if path.stem.startswith(f"{t}_")), path.stem)
+        tables.setdefault(name, []).append(path)
+    tables["attack_summary"] = [run_dir / "attacks" / "summary.csv"]
+    return tables
+
+
+def read_tables(paths: dict) -> dict[str, pd.DataFrame]:
+    """name -> CSV path(s) as name -> one frame."""
+    return {name: _read_all(p) for name, p in paths.items() if p}
 
 
 def _read_all(paths) -> pd.DataFrame:
@@ -108,7 +169,7 @@ def write_comparison(
     tables this run makes; ``setting``: :func:`advsal.paper.reference.run_setting`."""
     ref = load_reference(ref_path)
     ctx = Context(setting, ref)
-    frames = {name: _read_all(paths) for name, paths in tables.items() if paths}
+    frames = read_tables(tables)
     tab = Tables(frames, ctx.attack_types, ctx.features)
     sections = [
         (key, ref["references"][key], compare(ref["references"][key], tab, ctx)) for key in keys

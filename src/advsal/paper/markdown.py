@@ -4,16 +4,22 @@ cells and the worst of them, then one table per item with its description and to
 from __future__ import annotations
 
 import math
+from collections import Counter
 
-from advsal.paper.kinds import VERDICTS
+from advsal.paper.protocol import departures
 
 LEGEND = (
     "Verdicts: **holds** / **fails**: like-for-like (the run's dataset, network, resolution and "
-    "budget are the paper's), within the cell's tolerance or meeting the claim's condition; "
-    "**not comparable**: a proxy on another setting, this project's extension, a value true by "
-    "construction or one the paper does not publish (what it would say is in the note); **not "
-    "run**: the table, row or value is missing here (the note says why). Only like-for-like "
-    "cells enter the mean |reproduced - published| and the counts of holds and fails."
+    "budget are the paper's), within the cell's band or meeting the claim's condition; a "
+    "difference the paper says is positive holds only beyond two standard errors (a tie is not "
+    "an ordering), and no row about a degenerate detector (one that flags its own attack's "
+    "adversarials no more often than clean images) holds; **calibrated**: a cell the run's "
+    "settings were tuned to hit; **not comparable**: a proxy on another setting, this project's "
+    "extension, a value true by construction or one the paper does not publish (what it would "
+    "say is in the note); **not run**: the table, row or value is missing here (the note says "
+    "why). Only like-for-like rows enter the counts, and only like-for-like cells the mean "
+    "|reproduced - published|; claims judged across settings are counted on their own line, and "
+    "a measurement shown in several rows counts once."
 )
 
 
@@ -49,22 +55,83 @@ def run_line(ctx) -> str:
     return out + "."
 
 
+def counts(rows: list[dict]) -> dict:
+    """Holds / fails (like-for-like, each measurement once), calibrated, across settings (holds
+    and fails of claims judged on another setting), not comparable, not run."""
+    counted = [r for r in rows if r.get("basis") == "like-for-like"]
+    across = [r for r in rows if r.get("basis") == "across settings"]
+    return {
+        "holds": sum(r["verdict"] == "holds" for r in counted),
+        "fails": sum(r["verdict"] == "fails" for r in counted),
+        "calibrated": sum(r["verdict"] == "calibrated" for r in rows),
+        "across settings": f"{sum(r['verdict'] == 'holds' for r in across)} / {len(across)}"
+        if across
+        else "0",
+        "not comparable": sum(r["verdict"] == "not comparable" for r in rows),
+        "not run": sum(r["verdict"] == "not run" for r in rows),
+    }
+
+
+COUNT_COLUMNS = ("holds", "fails", "calibrated", "across settings", "not comparable", "not run")
+
+
+def mean_line(rows: list[dict]) -> str:
+    pooled = [r for r in rows if r["pooled"]]
+    if not pooled:
+        return "–"
+    diffs = [abs(r["reproduced"] - r["published"]) for r in pooled]
+    return f"{sum(diffs) / len(diffs):.3f} ({len(pooled)} cells)"
+
+
+def overview_lines(sections, ctx) -> list[str]:
+    """The first screen: one line per paper."""
+    head = ["paper", "published on", "this run", *COUNT_COLUMNS, "mean |diff|", "departures"]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    for key, entry, rows in sections:
+        c = counts(rows)
+        cols = [f"`{key}`", ctx.label(entry["setting"]), _this_run(entry, rows)]
+        cols += [str(c[k]) for k in COUNT_COLUMNS]
+        deps = len(departures(entry, ctx)) if entry.get("protocol") else "–"
+        lines.append("| " + " | ".join([*cols, mean_line(rows), str(deps)]) + " |")
+    return lines + [""]
+
+
+def _this_run(entry: dict, rows: list[dict]) -> str:
+    """How the run's setting differs from the paper's on most of the rows of items published
+    on the paper's own setting (the paper's where none differs)."""
+    own = [r for r in rows if not entry["items"][r["group"]].get("setting")]
+    found = Counter(r["setting"] for r in own if r.get("setting"))
+    if not found:
+        return "the paper's"
+    (common, n), *rest = found.most_common()
+    return common + (f" (and {len(rest)} other settings)" if rest else "")
+
+
+def departure_lines(entry: dict, ctx) -> list[str]:
+    if not entry.get("protocol"):
+        return []
+    found = departures(entry, ctx)
+    source = entry["protocol"]["source"]
+    if not found:
+        return [f"No departure from the paper's stated protocol ({source}).", ""]
+    head = f"Departures from the paper's stated protocol ({source}):"
+    return [head, "", *(f"- {d}" for d in found), ""]
+
+
 def summary_lines(rows: list[dict]) -> list[str]:
-    lines = ["| rows | " + " | ".join(VERDICTS) + " |", "|---|" + "---|" * len(VERDICTS)]
+    lines = ["| rows | " + " | ".join(COUNT_COLUMNS) + " |", "|---|" + "---|" * len(COUNT_COLUMNS)]
     for label, is_cell in (("cells", True), ("claims", False)):
         sub = [r for r in rows if r["cell"] == is_cell]
         if sub:
-            counts = [sum(r["verdict"] == v for r in sub) for v in VERDICTS]
-            lines.append(f"| {label} | " + " | ".join(map(str, counts)) + " |")
+            c = counts(sub)
+            lines.append(f"| {label} | " + " | ".join(str(c[k]) for k in COUNT_COLUMNS) + " |")
     pooled = [r for r in rows if r["pooled"]]
     lines.append("")
     if pooled:
-        diffs = [abs(r["reproduced"] - r["published"]) for r in pooled]
         left = sum(r["cell"] for r in rows) - len(pooled)
         lines.append(
-            f"Mean |reproduced - published| over the {len(pooled)} like-for-like cells: "
-            f"**{sum(diffs) / len(diffs):.3f}**"
-            + (f" ({left} other cells are not comparable, not run or not pooled)." if left else ".")
+            f"Mean |reproduced - published| over the like-for-like cells: **{mean_line(rows)}**"
+            + (f" ({left} other cells are not counted here)." if left else ".")
         )
         worst = sorted(pooled, key=lambda r: -abs(r["reproduced"] - r["published"]))[:5]
         lines.append("")
@@ -79,7 +146,44 @@ def summary_lines(rows: list[dict]) -> list[str]:
         )
     else:
         lines.append("No like-for-like cell in this run: nothing enters a mean.")
+    names = {
+        r["reason"].split(":")[0].removeprefix("degenerate detector ")
+        for r in rows
+        if r["reason"].startswith("degenerate detector ")
+    }
+    if names:
+        lines += ["", f"Degenerate here: {', '.join(sorted(names))} (no row about them holds)."]
     return lines + [""]
+
+
+def band_note(spec: dict, rows: list[dict]) -> str:
+    """How an item's intervals were computed, and the widths they came to."""
+    paper = (
+        f", two standard errors of the paper's {spec['paper_images']:,} images"
+        if spec.get("paper_images")
+        else ""
+    )
+    unit = 0.5 * 10.0 ** -spec.get("printed", 2)
+    extra = f", {spec['extra']:g} more ({spec['extra_reason']})" if spec.get("extra") else ""
+    widths = [(r["upper"] - r["lower"]) / 2 for r in rows if r["lower"] is not None and r["cell"]]
+    span = f"; here ±{min(widths):.3f} to ±{max(widths):.3f} on average" if widths else ""
+    return (
+        f"Band, computed per cell: the central 95% of a binomial count of this run's images at "
+        f"any rate the published value allows (its printed unit's half, {unit:g}{paper}{extra}; "
+        f"at least two of the paper's standard deviations over seeds where it gives them){span}."
+    )
+
+
+def _parts(reason: str) -> list[str]:
+    return [p for p in str(reason or "").split("; ") if p]
+
+
+def shared_notes(rows: list[dict]) -> list[str]:
+    """The parts of a note every row of an item shares (printed once, above its table)."""
+    if len(rows) < 2:
+        return []
+    first, *rest = (_parts(r["reason"]) for r in rows)
+    return [p for p in first if all(p in other for other in rest)]
 
 
 def item_lines(item: dict, rows: list[dict], published: dict, ctx) -> list[str]:
@@ -89,11 +193,13 @@ def item_lines(item: dict, rows: list[dict], published: dict, ctx) -> list[str]:
         notes.append(f"Published on: {ctx.label(published)}.")
     if "tolerance" in item:
         share = (
-            f"±{item['tolerance']:.0%} of the published value"
+            f"a factor {1 + item['tolerance']:g} either way of the published value"
             if item.get("relative")
             else f"±{item['tolerance']:g}"
         )
         notes.append(f"Tolerance {share}: {item['tolerance_reason']}.")
+    if "band" in item:
+        notes.append(band_note(item["band"], rows))
     if item.get("margin_reason"):
         notes.append(f"Bound: {item['margin_reason']}.")
     if item.get("floor_reason"):
@@ -106,21 +212,28 @@ def item_lines(item: dict, rows: list[dict], published: dict, ctx) -> list[str]:
         notes.append("Judged, but not pooled into the mean (not an accuracy on one scale).")
     if notes:
         lines += ["", " ".join(notes)]
+    shared = shared_notes(rows)
+    if shared:
+        lines += ["", f"Every row: {'; '.join(shared)}."]
     lines += [
         "",
         "| where | quantity | published | reproduced | difference | bound | verdict | note |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        r = {**r, "reason": "; ".join(p for p in _parts(r["reason"]) if p not in shared)}
         diff = (
             ""
             if not r["cell"] or r["reproduced"] is None or r["published"] is None
             else f"{r['reproduced'] - r['published']:+.3f}"
         )
         mark = {"fails": "**fails**"}.get(r["verdict"], r["verdict"])
+        labels = r.get("labels") or {}
+        published = labels.get("published") or fmt(r["published"])
+        reproduced = labels.get("reproduced") or fmt(r["reproduced"])
         lines.append(
-            f"| {_cell(r['where'])} | {_cell(r['quantity'])} | {fmt(r['published'])} | "
-            f"{fmt(r['reproduced'])} | {diff} | {r['tolerance']} | {mark} | {_cell(r['reason'])} |"
+            f"| {_cell(r['where'])} | {_cell(r['quantity'])} | {published} | "
+            f"{reproduced} | {diff} | {r['tolerance']} | {mark} | {_cell(r['reason'])} |"
         )
     return lines + [""]
 
@@ -129,12 +242,13 @@ def comparison_markdown(sections, run: str, ctx) -> str:
     lines = [f"# Paper comparison: {run}", ""]
     if not sections:
         return "\n".join(lines + ["No paper reference chosen (`evaluation.paper` is unset).", ""])
-    lines += [LEGEND, "", run_line(ctx), ""]
+    lines += [run_line(ctx), "", *overview_lines(sections, ctx), LEGEND, ""]
     for key, entry, rows in sections:
         lines += [f"## {entry['paper']} (`{key}`)", ""]
         on = entry["setting"]
         lines += [f"Published on: {ctx.label(on)}.", ""]
         lines += summary_lines(rows)
+        lines += departure_lines(entry, ctx)
         for group, item in enumerate(entry["items"]):
             mine = [r for r in rows if r["group"] == group]
             lines += item_lines(item, mine, {**on, **item.get("setting", {})}, ctx)

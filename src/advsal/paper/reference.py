@@ -114,7 +114,10 @@ def run_setting(config: dict) -> dict:
     ds = config["dataset"]
     shape = dataset_shape(ds)
     cert = config.get("certified")
+    from advsal.paper.protocol import run_protocol
+
     return {
+        "protocol": run_protocol(config),
         "dataset": ds.get("family") or DATASET_FAMILY.get(ds["name"]),
         "dataset_name": ds["name"],
         "shape": list(shape) if shape else None,
@@ -148,6 +151,13 @@ class Context:
         self.setting = setting
         self.datasets = ref["datasets"]
         self.networks = ref["networks"]
+        self.detection = ref["detection"]
+
+    @property
+    def pair_images(self) -> int | None:
+        """Clean and adversarial test images together, where the run says how many."""
+        n = self.setting.get("test_images")
+        return 2 * n if n else None
 
     @property
     def attack_types(self) -> dict:

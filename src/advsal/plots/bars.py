@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from advsal.plots.base import CHANCE, VERSIONS, save, style, with_budget, wrap
+from advsal.plots.base import CHANCE, VERSIONS, eps_label, save, style, with_budget, wrap
 from advsal.tables import read_table
 
 
@@ -44,23 +44,30 @@ def depth_sweep_figure(csv, out, opts: dict) -> sns.FacetGrid:
     return grid
 
 
-WHITEBOX_MEASURES = {
-    "accuracy_adv": "f's accuracy on the adversarials",
-    "detector_flags_adv": "adversarials flagged (detector accuracy)",
-    "detector_flags_clean": "clean images flagged (false alarms)",
+WHITEBOX_MEASURES = {  # column -> panel title (one line each)
+    "accuracy_adv": "f's accuracy",
+    "detector_flags_adv": "adversarials flagged",
+    "detector_flags_clean": "clean images flagged",
+    "detectability": "detectability",
 }
 
 
-def whitebox_figure(csvs, out, opts: dict) -> sns.FacetGrid:
+def whitebox_figure(csvs, out, opts: dict, false_alarms: float) -> sns.FacetGrid:
     """model_based_saliency2020 Table 3 as bars: per white-box attack (a row of panels) and
     measure (a column), each detector before (static) and after adversarial training; bars
-    are the mean over seeds, lines their standard deviation (from the per-seed rows)."""
+    are the mean over seeds, lines their standard deviation (from the per-seed rows). The
+    detection rate stands beside the false alarms (dotted: the comparison's bound) and the
+    detectability, so a detector that flags every image shows as one. ``false_alarms``: the
+    paper comparison's bound (workflow/paper_reference.yaml, ``detection``)."""
     style(opts)
     frame = pd.concat([read_table(p) for p in csvs], ignore_index=True)
-    frame["attack (eps)"] = with_budget(frame["attack"], frame["eps"])
+    frame["attack"] = [
+        f"{a}, eps {eps_label(e)}" if e != "none" else a
+        for a, e in zip(frame["attack"], frame["eps"], strict=True)
+    ]
     frame["adversarial training"] = frame["version"].map({"static": "before", "dynamic": "after"})
     long = frame.melt(
-        ["attack (eps)", "detector", "adversarial training", "seed"],
+        ["attack", "detector", "adversarial training", "seed"],
         list(WHITEBOX_MEASURES),
         var_name="measure",
     )
@@ -77,18 +84,26 @@ def whitebox_figure(csvs, out, opts: dict) -> sns.FacetGrid:
         capsize=0.15,
         col="measure",
         col_order=list(WHITEBOX_MEASURES.values()),
-        row="attack (eps)",
-        height=3.0,
+        row="attack",
+        height=2.6,
+        aspect=0.9,
         sharey=True,
     )
     grid.set(ylim=(0.0, 1.05))
-    grid.set_titles("{row_name}: {col_name}", size=8)
-    grid.set_axis_labels("", "")
+    grid.set_titles("{col_name}")
+    for (attack, measure), ax in grid.axes_dict.items():
+        if measure == WHITEBOX_MEASURES["detector_flags_clean"]:
+            ax.axhline(false_alarms, **CHANCE)
+        if measure == WHITEBOX_MEASURES["detectability"]:
+            ax.axhline(0.5, **CHANCE)
+        if measure == WHITEBOX_MEASURES["accuracy_adv"]:
+            ax.set_ylabel(f"{attack}\nrate (mean over seeds)")
+    grid.set_xlabels("detector")
     n = frame["seed"].nunique()
     grid.figure.suptitle(
-        f"White-box attacks: before vs after adversarial training ({n} seeds; bars: mean, "
-        "lines: sd)",
-        y=1.03,
+        f"White-box attack, before and after adversarial training ({n} seeds; lines: sd; "
+        f"dotted: false-alarm bound {false_alarms:g}, chance 0.5)",
+        y=1.04,
     )
     save(grid.figure, out, opts)
     return grid

@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from advsal import io
 
@@ -49,3 +50,42 @@ def with_budget(attacks, budgets) -> list[str]:
 def wrap(n: int, most: int = 4) -> int | None:
     """A ``col_wrap`` for ``n`` panels (None: one row)."""
     return most if n > most else None
+
+
+def _drawn(fig):
+    """The figure drawn on an Agg canvas (a closed figure keeps only a bare one)."""
+    if not hasattr(fig.canvas, "get_renderer"):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    return fig
+
+
+def texts(fig) -> list:
+    """Every visible, non-empty text of a drawn figure (titles, labels, tick labels, legends)."""
+    _drawn(fig)
+    found = []
+    for t in fig.findobj(plt.Text):
+        if t.get_visible() and t.get_text().strip() and t.figure is not None:
+            ax = t.axes
+            if ax is not None and not ax.get_visible():
+                continue
+            found.append(t)
+    return found
+
+
+def text_overlaps(fig, pad: float = 0.0) -> list[tuple[str, str]]:
+    """Pairs of texts whose boxes overlap in the drawn figure (``pad`` pixels of slack)."""
+    found = texts(fig)
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in found]
+    out = []
+    for i, (a, ba) in enumerate(boxes):
+        for b, bb in boxes[i + 1 :]:
+            if (
+                ba.x0 + pad < bb.x1
+                and bb.x0 + pad < ba.x1
+                and ba.y0 + pad < bb.y1
+                and bb.y0 + pad < ba.y1
+            ):
+                out.append((a, b))
+    return out

@@ -22,6 +22,7 @@ The tables over these rows are :mod:`advsal.tables.retraining`.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import TYPE_CHECKING
 
 import torch
@@ -34,7 +35,7 @@ from advsal.runtime import progress, setup
 from advsal.stages.attack import flagged
 from advsal.stages.common import build_saliency, load_classifier, load_splits, split_xy
 from advsal.tokens import eps_value
-from advsal.training import fit, predict
+from advsal.training import batched, fit, predict
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: training jobs never need it
@@ -68,6 +69,117 @@ def _mixed_batch(atk_of, det, xb, yb, gen, p_adv):
         sel = is_adv.to(xb.device)
         x_in[sel] = atk_of(sigma)(xb[sel], yb[sel])
     return x_in, is_adv.float().to(xb.device), sigma
+
+
+def _train_in_rounds(det, cls, sal, atk_of, train, sets, training, options, desc) -> list[dict]:
+    """model_based_saliency2020 Sec. 4.3: "we iteratively train the detectors against the
+    white-box attack and allow the white-box attack access to the new defense". Each round the
+    attack crafts adversarials of the training and validation images against the detector as
+    it is; the detector then trains for ``epochs`` on the clean images against every round's
+    adversarials so far (the classes weighted to balance), keeping its best epoch on this
+    round's validation set (clean and adversarial, balanced accuracy). A round's training set
+    is fixed while the detector trains on it, so clean images stay clean: the per-batch
+    adversary of Metzen's Sec. 3.3 (``rounds: null``) re-crafts every batch against the
+    detector's last step, and against an attack bounded only by the pixel range it drives the
+    detector's clean and adversarial logits together (bench/whitebox_rounds.py)."""
+    (x_tr, y_tr), (x_va, y_va) = sets
+    device = next(det.parameters()).device
+    bs, pool, history = train.keywords["batch_size"], [], []
+    train_seed = train.keywords["seed"]
+    val_adv = torch.cat([torch.zeros(len(x_va)), torch.ones(len(x_va))]).bool()
+
+    def maps(x):
+        return sal.run(x, device=device, progress=False) if cls.needs_saliency else None
+
+    def crafted(x, y):
+        det.eval()
+        return atk_of(0.0).run(
+            x, y, batch_size=options["batch_size"], device=device, progress=False
+        )
+
+    for r in range(1, training["rounds"] + 1):
+        pool.append(crafted(x_tr, y_tr))
+        x_all = torch.cat([x_tr, *pool])
+        target = torch.cat([torch.zeros(len(x_tr)), torch.ones(len(x_all) - len(x_tr))])
+        s_all = maps(x_all)
+        weight = torch.where(target > 0, len(x_tr) / (len(x_all) - len(x_tr)), 1.0)
+        x_val_adv = crafted(x_va, y_va)
+        x_val = torch.cat([x_va, x_val_adv])
+        s_val = maps(x_val)
+        linf = torch.cat([torch.zeros(len(x_va)), (x_val_adv - x_va).flatten(1).abs().amax(1)])
+
+        def step(rows, _gen, x_all=x_all, s_all=s_all, target=target, weight=weight):
+            det.train()
+            xb = x_all[rows].to(device)
+            sb = None if s_all is None else s_all[rows].to(device)
+            out = det(xb, sb)
+            tb, wb = target[rows].to(device), weight[rows].to(device)
+            loss = F.binary_cross_entropy_with_logits(out, tb, weight=wb)
+            return loss, ((out > 0).float() == tb).sum().item()
+
+        def validate(x_val=x_val, s_val=s_val, linf=linf, target=target):
+            inputs = [x_val] if s_val is None else [x_val, s_val]
+            logits = batched(lambda x, s=None: det(x, s), inputs, bs, device).cpu()
+            out = _validation_numbers(logits, val_adv, linf)
+            out["val_acc"] = 0.5 * (out["val_flags_adv"] + 1.0 - out["val_flags_clean"])
+            out["train_adv_share"] = float(target.mean())
+            return out
+
+        rows = train(len(x_all), step, validate, desc=f"{desc}, round {r}", seed=train_seed + r)
+        history += [{"round": r, **row} for row in rows]
+    return history
+
+
+def _validation_numbers(logits, is_adv, linf) -> dict:
+    flags = logits > 0
+    out = {
+        "val_acc": float((flags == is_adv).float().mean()),
+        "val_adv_share": float(is_adv.float().mean()),
+    }
+    for name, pick in (("clean", ~is_adv), ("adv", is_adv)):
+        n = int(pick.sum())
+        out[f"val_logit_{name}"] = float(logits[pick].mean()) if n else float("nan")
+        out[f"val_flags_{name}"] = float(flags[pick].float().mean()) if n else float("nan")
+    out["val_linf_adv"] = float(linf[is_adv].mean()) if int(is_adv.sum()) else float("nan")
+    return out
+
+
+def _train_per_batch(det, cls, sal, atk_of, train, sets, training, desc) -> list[dict]:
+    """Metzen Sec. 3.3: each minibatch of clean training images has every image replaced by its
+    adversarial with probability ``p_adv``, made against the detector as it is at that step;
+    the epoch is chosen on a mixed validation set drawn the same way every epoch."""
+    (x_tr, y_tr), (x_va, y_va) = sets
+    dev = next(det.parameters()).device
+    bs = train.keywords["batch_size"]
+
+    def logits_of(x_in):
+        s = sal.attribute(x_in) if cls.needs_saliency else None
+        return det(x_in, s)
+
+    def step(rows, gen):
+        xb, yb = x_tr[rows].to(dev), y_tr[rows].to(dev)
+        x_in, is_adv, _ = _mixed_batch(atk_of, det, xb, yb, gen, training["p_adv"])
+        det.train()
+        out = logits_of(x_in)
+        loss = F.binary_cross_entropy_with_logits(out, is_adv)
+        return loss, ((out > 0).float() == is_adv).sum().item()
+
+    def validate():
+        """The mixed validation set's accuracy (the epoch is chosen on it), and what a reader
+        needs to see a collapse: the share of adversarials, the clean and adversarial images'
+        mean logit (the threshold is 0) and share flagged, the adversarials' mean L_inf."""
+        val_gen = torch.Generator().manual_seed(train.keywords["seed"] + 1)  # the same draws
+        logits, adv, linf = [], [], []
+        for b in range(math.ceil(len(x_va) / bs)):
+            xb, yb = (t[b * bs : (b + 1) * bs].to(dev) for t in (x_va, y_va))
+            x_in, is_adv, _ = _mixed_batch(atk_of, det, xb, yb, val_gen, training["p_adv"])
+            with torch.no_grad() if not cls.needs_saliency else torch.enable_grad():
+                logits.append(logits_of(x_in).detach().cpu())
+            adv.append(is_adv.cpu().bool())
+            linf.append((x_in - xb).flatten(1).abs().amax(1).cpu())
+        return _validation_numbers(torch.cat(logits), torch.cat(adv), torch.cat(linf))
+
+    return train(len(x_tr), step, validate, desc=desc)
 
 
 def train_dynamic_detector(
@@ -112,43 +224,23 @@ def train_dynamic_detector(
     def atk_of(sigma):
         return _adversary(settings, clf, det, sal, e, sigma, options["label"])
 
-    def loss_of(x_in, is_adv):
-        s = sal.attribute(x_in) if cls.needs_saliency else None
-        out = det(x_in, s)
-        return F.binary_cross_entropy_with_logits(out, is_adv), ((out > 0).float() == is_adv)
-
-    bs = det_settings["batch_size"]
-
-    def step(rows, gen):
-        xb, yb = x_tr[rows].to(dev), y_tr[rows].to(dev)
-        x_in, is_adv, _ = _mixed_batch(atk_of, det, xb, yb, gen, training["p_adv"])
-        det.train()
-        loss, ok = loss_of(x_in, is_adv)
-        return loss, ok.sum().item()
-
-    def validate():
-        val_gen = torch.Generator().manual_seed(seed + 1)  # the same draws every epoch
-        val_ok = 0.0
-        for b in range(math.ceil(len(x_va) / bs)):
-            xb, yb = (t[b * bs : (b + 1) * bs].to(dev) for t in (x_va, y_va))
-            x_in, is_adv, _ = _mixed_batch(atk_of, det, xb, yb, val_gen, training["p_adv"])
-            with torch.no_grad() if not cls.needs_saliency else torch.enable_grad():
-                val_ok += loss_of(x_in, is_adv)[1].sum().item()
-        return {"val_acc": val_ok / len(x_va)}
-
-    history = fit(
+    train = partial(
+        fit,
         det,
-        len(x_tr),
-        step,
-        validate,
         epochs=training["epochs"],
         lr=det_settings["lr"],
         betas=det_settings["betas"],
-        batch_size=bs,
+        batch_size=det_settings["batch_size"],
         seed=seed,
-        desc=f"dynamic training of {detector} against {attack} eps={eps}",
         report=True,
     )
+    sets = ((x_tr, y_tr), (x_va, y_va))
+    if training.get("rounds"):
+        desc = f"adversarial training of {detector} against {attack}"
+        history = _train_in_rounds(det, cls, sal, atk_of, train, sets, training, options, desc)
+    else:
+        desc = f"dynamic training of {detector} against {attack} eps={eps}"
+        history = _train_per_batch(det, cls, sal, atk_of, train, sets, training, desc)
     save_detector(out_model, det_settings["type"], det, extra={"name": detector, "dynamic": attack})
     io.write_csv(out_history, history)
     return history

@@ -55,6 +55,7 @@ def whitebox_table(csvs, out_csv) -> pd.DataFrame:
     stats = frame.groupby(keys, sort=False)[list(WHITEBOX_COLUMNS)].agg(["mean", "std"])
     stats.columns = [f"{col}_{stat}" for col, stat in stats.columns]
     stats.insert(0, "n_seeds", frame.groupby(keys, sort=False)["seed"].nunique())
+    stats.insert(1, "n", frame.groupby(keys, sort=False)["n"].first())  # test images per seed
     out = stats.reset_index()
     io.write_csv(out_csv, out)
     return out

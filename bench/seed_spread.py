@@ -1,0 +1,100 @@
+"""Our own seed spread: the default run at several seeds, each judged by the paper comparison,
+and per compared row the spread of the reproduced value and the verdict at each seed
+(bench/seed_spread.csv). A row whose verdict differs between seeds is unstable: its verdict is
+decided by the seed, not by the method.
+
+    python bench/seed_spread.py --seeds 0 1 2 --workdir /tmp/seeds [--config config.yaml]
+
+Each seed is a whole run (about 12 minutes on 2 cores) in <workdir>/seed<k>; a finished one is
+not run again (Snakemake finds nothing to do). Seed 0 may be the run in results/ already.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = ["paper", "target", "where", "quantity"]
+
+
+def run_seed(seed: int, workdir: Path, configs: list[str], cores: int) -> Path:
+    """One whole run at ``seed``; its paper_comparison.csv."""
+    out = workdir / f"seed{seed}"
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--cores",
+        str(cores),
+        "-s",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(out),
+        "--configfile",
+        *[str(ROOT / c) for c in configs],
+        "--config",
+        f"seed={seed}",
+    ]
+    subprocess.run(cmd, check=True)
+    found = sorted(out.glob("results/*/paper_comparison.csv"))
+    if len(found) != 1:
+        raise SystemExit(f"seed {seed}: expected one paper_comparison.csv under {out}, got {found}")
+    return found[0]
+
+
+def spread(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Per compared row: the reproduced value's min, max and std over seeds, each seed's
+    verdict, and whether the verdicts differ (only holds / fails count)."""
+    parts = []
+    for seed, frame in frames.items():
+        f = frame.copy()
+        f["n"] = f.groupby(KEY).cumcount()
+        parts.append(f[[*KEY, "n", "reproduced", "verdict"]].assign(seed=seed))
+    long = pd.concat(parts, ignore_index=True)
+    wide = long.pivot_table(
+        index=[*KEY, "n"], columns="seed", values="verdict", aggfunc="first"
+    ).add_prefix("verdict_seed")
+    stats = long.groupby([*KEY, "n"])["reproduced"].agg(["min", "max", "std"])
+    out = stats.join(wide).reset_index()
+    judged = out.filter(like="verdict_seed").apply(
+        lambda r: {v for v in r if v in ("holds", "fails")}, axis=1
+    )
+    out["unstable"] = judged.map(len) > 1
+    return out.drop(columns="n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/advsal-seeds"))
+    ap.add_argument("--config", nargs="+", default=["config.yaml"])
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "seed_spread.csv")
+    ap.add_argument(
+        "--have",
+        nargs="*",
+        default=[],
+        metavar="SEED=CSV",
+        help="a seed already run with this config: its paper_comparison.csv (e.g. the default's "
+        "0=results/mnist5k/paper_comparison.csv)",
+    )
+    args = ap.parse_args()
+    have = {int(k): Path(v) for k, v in (h.split("=", 1) for h in args.have)}
+    frames = {
+        s: pd.read_csv(have.get(s) or run_seed(s, args.workdir, args.config, args.cores))
+        for s in args.seeds
+    }
+    table = spread(frames)
+    table.to_csv(args.out, index=False)
+    n = int(table["unstable"].sum())
+    print(f"{len(table)} compared rows over seeds {args.seeds}: {n} unstable -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Copy a finished run's tables (what the paper comparison reads) and its setting into a folder,
+for tests that judge a real run without running it (tests/test_paper_degenerate.py).
+
+    python bench/snapshot_run.py results/mnist5k tests/data/default_run --config config.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from advsal.config import complete, resolve
+from advsal.paper import run_setting
+from advsal.paper.compare import run_tables
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("run", type=Path, help="results/<run> of a finished run")
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--config", nargs="+", default=["config.yaml"])
+    args = ap.parse_args()
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    for paths in run_tables(args.run).values():
+        for path in paths:
+            dest = args.out / path.relative_to(args.run)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+    setting = run_setting(complete(resolve(args.config)))
+    (args.out / "setting.json").write_text(json.dumps(setting, indent=1) + "\n")
+    print(f"{args.run} -> {args.out}: {sum(1 for _ in args.out.rglob('*.csv'))} tables")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""A detector's decisions in the run's tables, declared once: which columns are its rates, and
+which detectors are degenerate (flag everything, nothing, or at random).
+
+A detection rate alone cannot tell a detector from one that flags every image, and a clean-pass
+rate alone cannot tell it from one that flags none. So the comparison (:mod:`.compare`)
+
+- judges a detection rate together with its false alarms: the published pair (Zhang's d_clean
+  and d_adv, Nguyen's tp and tn) holds only where both hold, and a detection rate published
+  without false alarms (the 2020 paper's Table 3) holds only where the run's false alarms are
+  at most the reference file's ``detection.false_alarms`` bound;
+- never lets a degenerate detector's row hold: one whose detection rate minus false-alarm rate
+  (Youden's J) is at most ``detection.youden`` on every one of its own fits, tested on the
+  attack and budget it was fitted to.
+
+:func:`degenerate_tables` rewrites a run's tables as if every detector were replaced by one
+that always says clean, always says adversarial, or flips a coin: the test that no such run
+earns a "holds" on any detector row (tests/test_paper_degenerate.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A table's detector columns. ``adv``: the share of adversarials flagged; ``clean``: the
+    share of clean images flagged (``clean_passed``: passed instead); ``balanced``: accuracies
+    on clean and adversarial images together; ``auc``: ROC AUCs; ``spread``: standard
+    deviations over seeds of those."""
+
+    adv: str | None = None
+    clean: str | None = None
+    clean_passed: bool = False
+    balanced: tuple[str, ...] = ()
+    auc: tuple[str, ...] = ()
+    spread: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> set[str]:
+        return {c for c in (self.adv, self.clean) if c} | {*self.balanced, *self.auc, *self.spread}
+
+    def false_alarms(self, row) -> float | None:
+        """The share of clean images a table row's detector flags."""
+        if not self.clean or self.clean not in row or pd.isna(row[self.clean]):
+            return None
+        value = float(row[self.clean])
+        return 1.0 - value if self.clean_passed else value
+
+
+_CELLS = Rates("tpr", "fpr", balanced=("accuracy",), auc=("auc",))
+
+# every table whose columns include a detector's decisions
+DETECTOR_TABLES: dict[str, Rates] = {
+    "eps_matrix": _CELLS,
+    "cross_attack": _CELLS,
+    "detectability": _CELLS,
+    "fit_test": _CELLS,
+    "combined": _CELLS,
+    "depth_sweep": _CELLS,
+    "table1": Rates("d_adv", "d_clean", True, ("d_accuracy",), ("d_auc",)),
+    "whitebox": Rates(
+        "detection_rate_mean",
+        "false_alarms_mean",
+        balanced=("detectability_mean",),
+        spread=("detection_rate_std", "false_alarms_std", "detectability_std"),
+    ),
+    "dynamic": Rates("detector_flags_adv", "detector_flags_clean", balanced=("detectability",)),
+    "adaptive": Rates(
+        balanced=("detectability_sigma0", "detectability_min", "detectability_min_fooled")
+    ),
+    "paired": Rates("tp", "tn", True),
+}
+
+# kinds whose every row is about a detector (the others: by the column they read)
+DETECTOR_KINDS = {
+    "eps_matrix",
+    "cross_matrix",
+    "eps_transfer",
+    "attack_transfer",
+    "best_depth",
+    "adaptive",
+    "versus",
+}
+
+
+def about_detector(item: dict, column: str | None) -> bool:
+    """Whether a row of ``item`` that reads ``column`` judges a detector."""
+    if item["kind"] in DETECTOR_KINDS:
+        return True
+    rates = DETECTOR_TABLES.get(item.get("table", ""))
+    col = column if item["kind"] == "cells" else item.get("column")
+    return bool(rates and col in rates.columns)
+
+
+def youden(frame: pd.DataFrame, rates: Rates) -> pd.Series:
+    """Detection rate minus false-alarm rate per row (NaN where a table lacks either)."""
+    if not rates.adv or rates.adv not in frame or rates.clean not in frame:
+        return pd.Series(np.nan, index=frame.index)
+    clean = frame[rates.clean].astype(float)
+    return frame[rates.adv].astype(float) - (1.0 - clean if rates.clean_passed else clean)
+
+
+def own_fits(frames: dict) -> pd.DataFrame:
+    """Every detector tested on what it was fitted to: its eps_fit = eps_test cells of the
+    detectability table and a combined detector's cells on its whole mix, with Youden's J."""
+    parts = []
+    det = frames.get("detectability")
+    if det is not None and len(det):
+        parts.append(det.assign(j=youden(det, _CELLS))[["detector", "attack", "eps", "j"]])
+    comb = frames.get("combined")
+    if comb is not None and len(comb):
+        mix = comb[comb["attack_test"].astype(str) == "all"]
+        mix = mix.assign(j=youden(mix, _CELLS), attack="all", eps="")
+        parts.append(mix[["detector", "attack", "eps", "j"]])
+    if not parts:
+        return pd.DataFrame(columns=["detector", "attack", "eps", "j"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def degenerate_reasons(frames: dict, bound: float) -> dict[str, str]:
+    """Detector -> why it is degenerate (only those that are): on none of its own fits does it
+    flag more than ``bound`` more of the adversarials than of the clean images."""
+    fits = own_fits(frames).dropna(subset=["j"])
+    out = {}
+    for name, grp in fits.groupby("detector", sort=False):
+        best = grp.loc[grp["j"].idxmax()]
+        if best["j"] <= bound + 1e-9:
+            eps = "" if best["eps"] in ("", "none") else f" eps {best['eps']}"
+            where = f"{best['attack']}{eps}"
+            out[str(name)] = (
+                f"degenerate detector {name}: on its own fits it flags at most "
+                f"{best['j']:+.2f} more of the adversarials than of the clean images "
+                f"(best: {where}; a detector is degenerate at J <= {bound:g})"
+            )
+    return out
+
+
+# -- the degenerate-run test's rewrite ----------------------------------------------------------
+def _decisions(kind: str, n: int, rng: np.random.Generator, images: np.ndarray):
+    """Detection rate and false-alarm rate per row of a detector that always says clean,
+    always says adversarial, or flips a fair coin on each of ``images`` images."""
+    if kind == "clean":
+        return np.zeros(n), np.zeros(n)
+    if kind == "adversarial":
+        return np.ones(n), np.ones(n)
+    if kind == "coin":
+        return rng.binomial(images, 0.5) / images, rng.binomial(images, 0.5) / images
+    raise ValueError(f"unknown degenerate detector {kind!r}: clean, adversarial or coin")
+
+
+def degenerate_tables(frames: dict, kind: str, seed: int = 0) -> dict:
+    """The run's tables with every detector's decisions replaced by a degenerate detector's
+    (``kind``: clean, adversarial or coin); every other column as it was."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, frame in frames.items():
+        rates = DETECTOR_TABLES.get(name)
+        if rates is None or frame is None or not len(frame):
+            out[name] = frame
+            continue
+        frame = frame.copy()
+        n = len(frame)
+        images = (
+            frame["n_adv"].fillna(300).astype(int).clip(lower=1).to_numpy()
+            if "n_adv" in frame
+            else np.full(n, 300)
+        )
+        tpr, fpr = _decisions(kind, n, rng, images)
+        if rates.adv in frame:
+            frame[rates.adv] = tpr
+        if rates.clean in frame:
+            frame[rates.clean] = 1.0 - fpr if rates.clean_passed else fpr
+        if "n_clean" in frame and "n_adv" in frame:
+            n_clean, n_adv = frame["n_clean"].astype(float), frame["n_adv"].astype(float)
+            weighted = (n_clean * (1.0 - fpr) + n_adv * tpr) / (n_clean + n_adv)
+        else:
+            weighted = 0.5 * (1.0 - fpr + tpr)
+        for col in rates.balanced:
+            if col in frame:
+                frame[col] = np.where(frame[col].isna(), np.nan, weighted)
+        for col in rates.auc:
+            if col in frame:
+                frame[col] = 0.5
+        for col in rates.spread:
+            if col in frame:
+                frame[col] = 0.0
+        out[name] = frame
+    return out
