@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from advsal.config import load
+from advsal.paper.spread import config_digest
+
 ROOT = Path(__file__).resolve().parents[1]
 KEY = ["paper", "target", "where", "quantity"]
 
@@ -91,6 +94,8 @@ def main() -> None:
         for s in args.seeds
     }
     table = spread(frames)
+    # the config it measured, less the seed: a run of the same config reads these rows
+    table.insert(0, "config", config_digest(load([ROOT / c for c in args.config], {})))
     table.to_csv(args.out, index=False)
     n = int(table["unstable"].sum())
     print(f"{len(table)} compared rows over seeds {args.seeds}: {n} unstable -> {args.out}")

@@ -452,3 +452,35 @@ def test_zhang_cifar10_jsma_and_fgsm_do_not_generalise_to_each_other(level, verd
     )
     rows = judged(item, {"cross_attack": frame})
     assert len(rows) == 2 and {r["verdict"] for r in rows} == {verdict}
+
+
+def test_rows_unstable_across_seeds_are_marked_only_for_the_config_measured(tmp_path):
+    from advsal.paper.spread import config_digest, mark_unstable, unstable_rows
+
+    config = {"seed": 0, "dataset": {"name": "mnist5k"}}
+    spread = pd.DataFrame(
+        {
+            "config": [config_digest({**config, "seed": 2}), config_digest(config)],
+            "paper": "p",
+            "target": "Table 1",
+            "where": ["fgsm", "bim"],
+            "quantity": "d_adv",
+            "min": [0.95, 0.97],
+            "max": [0.99, 0.99],
+            "std": [0.02, 0.01],
+            "verdict_seed0": ["holds", "holds"],
+            "verdict_seed1": ["fails", "holds"],
+            "unstable": [True, False],
+        }
+    )
+    spread.to_csv(tmp_path / "s.csv", index=False)
+    found = unstable_rows(config, tmp_path / "s.csv")
+    assert [u["where"] for u in found] == ["fgsm"]  # the seed is not part of the config
+    assert unstable_rows({**config, "dataset": {"name": "mnist"}}, tmp_path / "s.csv") == []
+    rows = [
+        {"target": "Table 1", "where": w, "quantity": "d_adv", "reason": ""}
+        for w in ("fgsm", "bim")
+    ]
+    assert mark_unstable("p", rows, found) == 1
+    assert rows[0]["unstable"] and "seed0 holds, seed1 fails" in rows[0]["reason"]
+    assert not rows[1]["unstable"] and rows[1]["reason"] == ""

@@ -9,6 +9,7 @@ import sys
 from advsal.config import ConfigError, load, locate
 from advsal.gpus import JOBS_ENV, LOCK_DIR_ENV, default_lock_root, host_gpu_count
 from advsal.paper import check_paper_keys, load_reference, run_setting
+from advsal.paper.spread import unstable_rows
 from advsal.plan import Plan
 from advsal.provenance import code_hash
 from advsal.scheduler import sample_benchmarks_every, stop_replanning

@@ -12,6 +12,7 @@ rule paper_comparison:
         paper=P.papers,
         setting=run_setting(P.done),
         run=P.run,
+        unstable=unstable_rows(config),  # bench/seed_spread.csv's rows for this config
         code=code("paper_comparison"),
     log:
         f"{R}/logs/paper_comparison.log",

@@ -14,6 +14,7 @@ from advsal.paper.detection import about_detector
 from advsal.paper.kinds import FAILS, HOLDS, KINDS, NOT_COMPARABLE, Tables
 from advsal.paper.markdown import comparison_markdown
 from advsal.paper.reference import Context, load_reference
+from advsal.paper.spread import mark_unstable
 from advsal.tables import read_table
 
 COLUMNS = [
@@ -36,6 +37,7 @@ COLUMNS = [
     "setting",
     "basis",
     "pooled",
+    "unstable",
 ]
 
 
@@ -161,12 +163,14 @@ def _read_all(paths) -> pd.DataFrame:
 
 
 def write_comparison(
-    ref_path, keys, tables: dict, setting: dict, run: str, out_md, out_csv
+    ref_path, keys, tables: dict, setting: dict, run: str, out_md, out_csv, unstable=()
 ) -> pd.DataFrame:
     """Markdown for people, CSV for the report and the figure, both from the same rows.
     ``keys``: the references (``evaluation.paper`` as a list, checked before any job by
     :func:`advsal.paper.reference.check_paper_keys`); ``tables``: name -> CSV path(s) of the
-    tables this run makes; ``setting``: :func:`advsal.paper.reference.run_setting`."""
+    tables this run makes; ``setting``: :func:`advsal.paper.reference.run_setting`;
+    ``unstable``: the rows a seed spread of this config found unstable
+    (:func:`advsal.paper.spread.unstable_rows`)."""
     ref = load_reference(ref_path)
     ctx = Context(setting, ref)
     frames = read_tables(tables)
@@ -174,6 +178,8 @@ def write_comparison(
     sections = [
         (key, ref["references"][key], compare(ref["references"][key], tab, ctx)) for key in keys
     ]
+    for key, _, rows in sections:
+        mark_unstable(key, rows, list(unstable))
     io.write_text(out_md, comparison_markdown(sections, run, ctx))
     frame = comparison_frame(sections)
     io.write_csv(out_csv, frame)

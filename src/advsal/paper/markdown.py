@@ -153,6 +153,14 @@ def summary_lines(rows: list[dict]) -> list[str]:
     }
     if names:
         lines += ["", f"Degenerate here: {', '.join(sorted(names))} (no row about them holds)."]
+    shaky = sum(bool(r.get("unstable")) for r in rows)
+    if shaky:
+        lines += [
+            "",
+            f"Unstable across seeds: {shaky} row{'s' if shaky != 1 else ''} whose verdict "
+            "differs between seeds of this config (bench/seed_spread.py; each row's note gives "
+            "the verdicts and the spread).",
+        ]
     return lines + [""]
 
 
