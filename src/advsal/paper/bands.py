@@ -51,9 +51,9 @@ def band(
     if std:
         half = max(half, 2.0 * std)
     lo, hi = max(p - half, 0.0), min(p + half, 1.0)
-    if not n_run:
+    n = int(round(n_run or 0))
+    if n < 1:  # no count of the run's: the paper's side alone
         return lo, hi
-    n = int(round(n_run))
     return float(binom.ppf(0.025, n, lo)) / n, float(binom.ppf(0.975, n, hi)) / n
 
 
