@@ -17,16 +17,6 @@ def two_se(p_a: float, n_a: float | None, p_b: float, n_b: float | None) -> floa
     return max(2.0 * se, 1.0 / min(n_a, n_b))
 
 
-def images(found, fallback: float | None = None) -> float | None:
-    """The images a table row's share is measured on: its clean and adversarial counts where
-    the table has them, else ``fallback`` (the run's test images, clean and adversarial)."""
-    try:
-        n = float(found["n_clean"]) + float(found["n_adv"])
-    except (KeyError, TypeError, ValueError):
-        return fallback
-    return fallback if math.isnan(n) else n
-
-
 def band(
     published: float,
     n_run: float | None,

@@ -59,9 +59,10 @@ def gate(row: dict, item: dict, tables: Tables, ctx: Context) -> dict:
     keys = row["keys"]
     names = [keys.get("detector"), *keys.get("detectors", ())]
     bad = tables.degenerate(ctx.detection["youden"])
-    why = next((bad[n] for n in dict.fromkeys(names) if n in bad), "")
-    if not why:
+    name = next((n for n in dict.fromkeys(names) if n in bad), None)
+    if name is None:
         return row
+    row["degenerate"], why = name, bad[name]
     if row["verdict"] == HOLDS:
         chance = row["cell"] and row["published"] is not None and row["lower"] is not None
         chance = chance and row["lower"] - 1e-9 <= 0.5 <= row["upper"] + 1e-9

@@ -146,11 +146,7 @@ def summary_lines(rows: list[dict]) -> list[str]:
         )
     else:
         lines.append("No like-for-like cell in this run: nothing enters a mean.")
-    names = {
-        r["reason"].split(":")[0].removeprefix("degenerate detector ")
-        for r in rows
-        if r["reason"].startswith("degenerate detector ")
-    }
+    names = {r["degenerate"] for r in rows if r.get("degenerate")}
     if names:
         lines += ["", f"Degenerate here: {', '.join(sorted(names))} (no row about them holds)."]
     shaky = sum(bool(r.get("unstable")) for r in rows)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from advsal.paper.bands import images, two_se
+from advsal.paper.bands import images_for, two_se
 from advsal.paper.kinds.common import (
     absent,
     eps_sorted,
@@ -189,7 +189,7 @@ def eps_transfer(item, tables, ctx) -> list[dict]:
             f"fit {float(small):.4g} x test {float(tests[-1]):.4g}: {a:.3f}; "
             f"fit {float(large):.4g} x test {float(tests[0]):.4g}: {b:.3f}"
         )
-        n = images(sub.iloc[0], ctx.pair_images)
+        n = images_for(sub.iloc[0], "accuracy", None, ctx.pair_images)
         band = two_se(a, n, b, n)
         rows.append(gap_claim(attack, quantity, a - b, band, keys, detail, item.get("margin", 0.0)))
         if "floor" in item:
@@ -250,7 +250,7 @@ def attack_transfer(item, tables, ctx) -> list[dict]:
         if missing(a) or missing(b):
             rows.append(not_run(label, quantity, "a cell of the pair is missing", 0.0, keys))
             continue
-        n = images(sub.iloc[0], ctx.pair_images)
+        n = images_for(sub.iloc[0], "accuracy", None, ctx.pair_images)
         band = two_se(a, n, b, n)
         detail = f"{a:.3f} vs {b:.3f}"
         rows.append(gap_claim(label, quantity, a - b, band, keys, detail, item.get("margin", 0.0)))

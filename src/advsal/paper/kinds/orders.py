@@ -3,7 +3,7 @@ attacks, attacks in decreasing order of a column, one group ahead of every other
 
 from __future__ import annotations
 
-from advsal.paper.bands import images, two_se
+from advsal.paper.bands import images_for, two_se
 from advsal.paper.kinds.common import absent, item_keys, means_by, missing_columns, rule_met
 from advsal.paper.verdicts import FAILS, HOLDS, KINDS, claim, gap_claim, not_run, row, select
 
@@ -31,7 +31,7 @@ def best_depth(item, tables, ctx) -> list[dict]:
         pub = item["types"][kind]
         keys = {"detector": det, "attack": attack}
         acc = grp.set_index("ad")["accuracy"].astype(float)
-        n = images(grp.iloc[0])
+        n = images_for(grp.iloc[0], "accuracy", None, None)
         best = int(acc.idxmax())
         tied = [
             int(a)
@@ -193,7 +193,7 @@ def ranking(item, tables, ctx) -> list[dict]:
         keys = {**keys, "detectors": tuple(dict.fromkeys(sub["detector"]))}
     rival = means[others].idxmax() if highest else means[others].idxmin()
     value = means[subject] - means[rival] if highest else means[rival] - means[subject]
-    n = images(sub.iloc[0], ctx.pair_images) if len(sub) else None
+    n = images_for(sub.iloc[0], "accuracy", None, ctx.pair_images) if len(sub) else None
     band = two_se(means[subject], n, means[rival], n)
     detail = ", ".join(f"{g} {means[g]:.3f}" for g in [subject, *others])
     return [gap_claim(subject, quantity, float(value), band, keys, detail, item.get("margin", 0.0))]
