@@ -484,3 +484,91 @@ def test_rows_unstable_across_seeds_are_marked_only_for_the_config_measured(tmp_
     assert mark_unstable("p", rows, found) == 1
     assert rows[0]["unstable"] and "seed0 holds, seed1 fails" in rows[0]["reason"]
     assert not rows[1]["unstable"] and rows[1]["reason"] == ""
+
+
+# -- the 2020 paper's Table 5 (CIFAR-10, ASSIRA), threshold behaviour and stronger-attack fits --
+ATTACKS_2020 = ("fgsm", "bim", "mim", "cw", "deepfool", "jsma")
+
+
+def _setting_2020():
+    setting = copy.deepcopy(SETTING)
+    setting["attacks"] = {a: {"type": a, "classifier": "f"} for a in ATTACKS_2020}
+    setting["detectors"] = {d: {"type": d, "classifier": "f"} for d in ("id2020", "jsd2020")}
+    return setting
+
+
+@pytest.mark.parametrize("paper", ["saliency2020_cifar10", "saliency2020_assira"])
+@pytest.mark.parametrize(("flip", "verdict"), [(False, HOLDS), (True, FAILS)])
+def test_pattern_table5_pairs_judged_by_order_in_units_the_paper_does_not_print(
+    paper, flip, verdict
+):
+    item = _item(paper, "distance between the maps of the same test image attacked two ways")
+    # ours in another unit (times 3.7) with a little noise: only the order can agree
+    records = []
+    for i, cell in enumerate(item["cells"]):
+        value = cell["value"] * 3.7 + 0.001 * (i % 3)
+        records.append({"saliency": "model", **cell["match"], "mean": -value if flip else value})
+    frame = pd.DataFrame(records).rename(columns={"type_a": "attack_a", "type_b": "attack_b"})
+    (r,) = judged(item, {"saliency_pairs": frame}, setting=_setting_2020())
+    assert r["verdict"] == verdict
+    assert (r["reproduced"] >= 0.8) == (not flip)
+
+
+def _threshold_tables(tpr: dict, fpr: float = 0.01, sizes=None):
+    sizes = sizes or {"fgsm": (0.15, 0.2), "jsma": (0.3, 1.0), "cw": (0.02, 0.3)}
+    summary = pd.DataFrame(
+        [
+            {"classifier": "f", "split": "test", "attack": a, "eps": "none", "l2_rms": l2}
+            | {"linf": linf}
+            for a, (l2, linf) in sizes.items()
+        ]
+    )
+    fit = pd.DataFrame(
+        [
+            {"detector": "id2020", "attack_fit": a, "eps_fit": "none", "attack_test": a}
+            | {"eps_test": "none", "tpr": t, "fpr": fpr, "accuracy": (t + 1 - fpr) / 2}
+            | {"n_clean": 300, "n_adv": 300}
+            for a, t in tpr.items()
+        ]
+    )
+    return {"attack_summary": summary, "fit_test": fit}
+
+
+@pytest.mark.parametrize(
+    ("tpr", "fpr", "verdicts"),
+    [
+        ({"fgsm": 1.0, "jsma": 0.997, "cw": 0.6}, 0.01, [HOLDS, HOLDS]),
+        ({"fgsm": 1.0, "jsma": 0.9, "cw": 0.6}, 0.01, [FAILS, HOLDS]),  # misses some above
+        ({"fgsm": 1.0, "jsma": 1.0, "cw": 0.99}, 0.01, [HOLDS, FAILS]),  # no threshold: a tie
+        ({"fgsm": 1.0, "jsma": 1.0, "cw": 1.0}, 1.0, [FAILS, FAILS]),  # flags every image
+    ],
+)
+def test_threshold_id_detects_every_attack_above_the_size(tpr, fpr, verdicts):
+    item = _item("saliency2020_mnist", "threshold behaviour")
+    rows = judged(item, _threshold_tables(tpr, fpr), setting=_setting_2020())
+    assert [r["verdict"] for r in rows] == verdicts
+    assert "cw" not in rows[0]["reason"].split(":")[1]  # cw is below: not among those above
+
+
+def test_threshold_not_run_where_no_attack_is_below_it():
+    item = _item("saliency2020_mnist", "threshold behaviour")
+    tables = _threshold_tables({"fgsm": 1.0, "jsma": 1.0}, sizes={"fgsm": (0.15, 0.2)})
+    rows = judged(item, tables, setting=_setting_2020())
+    assert [r["verdict"] for r in rows] == [HOLDS, NOT_RUN]
+    assert "below" in rows[1]["reason"]
+
+
+@pytest.mark.parametrize(("down", "up", "verdict"), [(0.95, 0.6, HOLDS), (0.8, 0.8, FAILS)])
+def test_group_transfer_id_and_jsd_generalise_only_from_stronger_attacks(down, up, verdict):
+    item = _item("saliency2020_mnist", "ID and JSD generalise only when fitted to a stronger")
+    strong, weak = ("cw", "deepfool"), ("fgsm", "bim", "mim")
+    records = [
+        {"detector": d, "attack_fit": f, "attack_test": t, "accuracy": acc}
+        | {"n_clean": 300, "n_adv": 300}
+        for d in ("id2020", "jsd2020")
+        for group_fit, group_test, acc in ((strong, weak, down), (weak, strong, up))
+        for f in group_fit
+        for t in group_test
+    ]
+    rows = judged(item, {"fit_test": pd.DataFrame(records)}, setting=_setting_2020())
+    assert len(rows) == 2 and {r["verdict"] for r in rows} == {verdict}

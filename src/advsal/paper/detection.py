@@ -84,6 +84,8 @@ DETECTOR_KINDS = {
     "best_depth",
     "adaptive",
     "versus",
+    "threshold",
+    "group_transfer",
 }
 
 

@@ -197,3 +197,32 @@ def ranking(item, tables, ctx) -> list[dict]:
     band = two_se(means[subject], n, means[rival], n)
     detail = ", ".join(f"{g} {means[g]:.3f}" for g in [subject, *others])
     return [gap_claim(subject, quantity, float(value), band, keys, detail, item.get("margin", 0.0))]
+
+
+@KINDS.register("group_transfer")
+def group_transfer(item, tables, ctx) -> list[dict]:
+    """Per detector: fitted to the ``strong`` attacks and tested on the ``weak`` ones, its mean
+    accuracy is ahead of fitted to the weak and tested on the strong, by more than two standard
+    errors (generalising only from the stronger attacks; a tie is not an ordering)."""
+    frame = tables.get(item["table"])
+    col, strong, weak = item["column"], item["strong"], item["weak"]
+    groups = f"fitted to {'/'.join(strong)}, tested on {'/'.join(weak)}"
+    quantity = f"mean {col} {groups}, minus the reverse"
+    rows = []
+    for det in item["detectors"]:
+        keys = {"detector": det}
+        if frame is None:
+            rows.append(not_run(det, quantity, absent(item["table"]), 0.0, keys))
+            continue
+        sub = frame[frame["detector"] == det]
+        down = sub[sub["type_fit"].isin(strong) & sub["type_test"].isin(weak)]
+        up = sub[sub["type_fit"].isin(weak) & sub["type_test"].isin(strong)]
+        if not len(down) or not len(up):
+            why = f"no {det} cells fitted to one group and tested on the other"
+            rows.append(not_run(det, quantity, why, 0.0, keys))
+            continue
+        a, b = float(down[col].mean()), float(up[col].mean())
+        n = images_for(sub.iloc[0], col, None, ctx.pair_images)
+        detail = f"strong → weak {a:.3f} ({len(down)} cells); weak → strong {b:.3f} ({len(up)})"
+        rows.append(gap_claim(det, quantity, a - b, two_se(a, n, b, n), keys, detail))
+    return rows
