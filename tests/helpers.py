@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -13,14 +14,30 @@ from advsal.training import fit_classifier
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def snakemake_command(workdir, configfile, *args: str) -> list[str]:
-    """This repository's Snakefile run in ``workdir`` on ``configfile`` (the whole config)."""
+# what a clone of the workflow holds besides the library (installed from src/)
+WORKFLOW_FILES = ("Snakefile", "workflow", "envs", "profiles")
+
+
+def clone_workflow(to: Path) -> Path:
+    """A copy of the workflow's files in ``to``, as another clone of the repository has them."""
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, to / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, to / name)
+    return to
+
+
+def snakemake_command(workdir, configfile, *args: str, snakefile=None) -> list[str]:
+    """A Snakefile (this repository's, or a clone's) run in ``workdir`` on ``configfile`` (the
+    whole config)."""
     return [
         sys.executable,
         "-m",
         "snakemake",
         "-s",
-        str(ROOT / "Snakefile"),
+        str(snakefile or ROOT / "Snakefile"),
         "--directory",
         str(workdir),
         "--configfile",

@@ -281,3 +281,31 @@ def test_the_certified_section_fills_its_defaults_and_names_a_bad_key():
         validate(_bad("certified", {"side": 1}))
     with pytest.raises(ConfigError, match=r"^config error at certified"):
         validate(_bad("certified", {"attack": {"budget": 3}}))
+
+
+def test_an_overlay_alone_says_how_to_layer_it_and_layered_it_loads(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("seed: 3\nclassifiers: {mnist_net: {epochs: 2}}\n")
+    with pytest.raises(ConfigError) as err:
+        resolve([mine])
+    msg = str(err.value)
+    assert "no 'dataset'" in msg and f"config.yaml {mine}" in msg  # the command to type
+    assert "\n" not in msg
+    layered = resolve([ROOT / "config.yaml", mine])
+    assert layered["seed"] == 3 and layered["classifiers"]["mnist_net"]["epochs"] == 2
+    assert layered["dataset"] == resolve()["dataset"]  # the rest from config.yaml
+
+
+@pytest.mark.parametrize(
+    ("dataset", "words"),
+    [
+        ({"name": "mnist5k", "split": {"train": 4800, "val": 150, "test": 300}}, "does not fit"),
+        ({"name": "mnist5k", "split": {"test": 6000}}, "more than mnist5k's 5000 images"),
+        ({"name": "cifar10", "split": {"test": 20000}}, "10000 test images are available"),
+    ],
+)
+def test_a_split_larger_than_a_builtin_dataset_is_refused_before_any_job(dataset, words):
+    cfg = _bad("dataset", dataset)
+    with pytest.raises(ConfigError, match=r"^config error at dataset\.split: ") as err:
+        validate(cfg)
+    assert words in str(err.value)

@@ -19,8 +19,9 @@ import yaml
 
 from advsal import io
 from advsal.paper.kinds import FAILS, HOLDS, NOT_COMPARABLE, NOT_RUN, VERDICTS
+from advsal.plots.base import STRICT_ENV
 from advsal.tables import read_table
-from tests.helpers import ROOT, job_stats, snakemake_command
+from tests.helpers import ROOT, clone_workflow, job_stats, snakemake_command
 
 VERSIONS = ("static", "dynamic")
 
@@ -29,7 +30,10 @@ TINY = yaml.safe_load((ROOT / "config" / "tiny.yaml").read_text())
 
 
 def snakemake(workdir: Path, *args: str, env=None, check=True) -> subprocess.CompletedProcess:
-    cmd = snakemake_command(workdir, workdir / "config.yaml", "--cores", "2", *args)
+    """The run's own clone of the workflow (``workdir/Snakefile``), as a user runs it."""
+    cmd = snakemake_command(
+        workdir, workdir / "config.yaml", "--cores", "2", *args, snakefile=workdir / "Snakefile"
+    )
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=full_env)
     if check:
@@ -48,9 +52,11 @@ def comparison(r: Path, paper: str, target: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("pipeline")
+    work = clone_workflow(tmp_path_factory.mktemp("pipeline"))
     (work / "config.yaml").write_text(yaml.safe_dump(TINY))
-    snakemake(work, "--resources", "gpu=2")
+    # every figure checked as it is saved: overlapping texts, a covering legend or a y axis
+    # without a label fail the run (advsal.plots.base.figure_problems)
+    snakemake(work, "--resources", "gpu=2", env={STRICT_ENV: "1"})
     return work, work / "results" / "mnist5k"
 
 
@@ -331,6 +337,17 @@ def test_a_new_eps_plans_only_its_own_jobs(run):
     # one attack job writes the new budget's three splits
     assert jobs["attack"] == 1 and jobs["train_detector"] == 2 and jobs["saliency_adv"] == 3
     assert "train_classifier" not in jobs and "saliency_clean" not in jobs
+
+
+@pytest.mark.slow
+def test_a_run_copied_with_its_clone_plans_nothing(run, tmp_path):
+    """No absolute path in a rule's input, output or params: the finished run and its workflow
+    copied elsewhere (another clone, another user's home) is up to date there."""
+    work, _ = run
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(work, copy, symlinks=True, ignore=shutil.ignore_patterns("locks"))
+    dry = snakemake(copy, "-n")
+    assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]
 
 
 @pytest.mark.slow

@@ -79,9 +79,10 @@ def setup(seed: int, device: str, threads: int | None, *what):
 
 @contextlib.contextmanager
 def log_to(path: str | None, name: str = "") -> Iterator[None]:
-    """Run a Snakemake job: logging, warnings and stderr (tqdm bars) go to its log file,
-    ``progress`` lines to the console as well, and an error meant for the user (a bad
-    checkpoint, missing data) ends the job with that one line instead of a traceback."""
+    """Run a Snakemake job: logging, warnings and stderr go to its log file (progress there as
+    lines, :mod:`advsal.meter`), ``progress`` lines to the console as well, and an error meant
+    for the user (a bad checkpoint, missing data) ends the job with that one line instead of a
+    traceback."""
     if not path:
         yield
         return
@@ -116,7 +117,8 @@ def log_to(path: str | None, name: str = "") -> Iterator[None]:
 def job_usage() -> str:
     """This process's exact totals so far: wall time since it started, CPU seconds and peak
     resident memory (the kernel's, not sampled). Every job's log ends with this line; Snakemake's
-    ``benchmark:`` file samples memory only every few seconds (README, "GPUs and cores")."""
+    ``benchmark:`` file samples memory only every few seconds (docs/running.md, "GPUs and
+    cores")."""
     import resource
     import time
 

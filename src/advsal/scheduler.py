@@ -1,6 +1,6 @@
-"""Snakemake's own process, where it has no option: the Snakefile calls these (README, "GPUs and
-cores"; bench/overhead.py measures the effect). The workflow profile (profiles/default) sets the
-rest: the greedy scheduler and how often Snakemake re-plans.
+"""Snakemake's own process, where it has no option: the Snakefile calls these (bench/README.md,
+"Snakemake's own share"; bench/overhead.py measures the effect). The workflow profile
+(profiles/default) sets the rest: the greedy scheduler and how often Snakemake re-plans.
 
 Both hooks reach into Snakemake (pinned in constraints.txt) and raise rather than go quiet when
 what they touch is gone; tests/test_runtime.py checks them.

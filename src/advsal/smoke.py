@@ -1,5 +1,5 @@
 """The presets smoke: every paper preset's whole DAG, end to end, on stand-in data of its own
-shape (``make presets-smoke``; README, "Presets").
+shape (``make presets-smoke``; config/README.md, "Presets").
 
 Each preset ``config/<name>.yaml`` has an overlay ``config/smoke/<name>.yaml`` that cuts only
 sizes (images per split, epochs, steps, seeds, sigma grids, test and SDP images;

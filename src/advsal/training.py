@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
+from advsal.meter import steps
 from advsal.optim import SGD, Adam, step_lr
 from advsal.runtime import progress
 
@@ -49,7 +49,7 @@ def batched(
     outs = []
     starts = range(0, len(tensors[0]), batch_size)
     with torch.enable_grad() if grad else torch.no_grad():
-        for i in tqdm(starts, desc=desc, disable=desc is None, mininterval=5):
+        for i in steps(starts, desc):
             outs.append(fn(*[_on(t[i : i + batch_size], device) for t in tensors]))
     if not outs:
         return torch.zeros(0) if empty is None else empty
@@ -128,7 +128,7 @@ def fit(
     for epoch in range(1, epochs + 1):
         idx = torch.randperm(n, generator=gen)
         tot_loss, tot_ok = 0.0, None
-        for b in tqdm(range(n_batches), desc=f"{desc} {epoch}/{epochs}", mininterval=5):
+        for b in steps(range(n_batches), f"{desc} {epoch}/{epochs}", lines=False):
             rows = idx[b * batch_size : (b + 1) * batch_size]
             loss, ok = step(rows, gen)
             opt.zero_grad(set_to_none=True)

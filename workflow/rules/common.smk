@@ -15,7 +15,10 @@ from advsal.provenance import code_hash
 from advsal.scheduler import sample_benchmarks_every, stop_replanning
 from advsal.tokens import CLEAN, COMBINED
 
-REFERENCE = f"{workflow.basedir}/workflow/paper_reference.yaml"
+# an input: relative to the working directory, so a run copied with its clone plans nothing
+REFERENCE = os.path.relpath(f"{workflow.basedir}/workflow/paper_reference.yaml")
+
+
 def stop(err):
     """End the run before any job: one line naming the file that sets the key, and the key."""
     sys.exit(
@@ -50,8 +53,8 @@ RES = config["resources"]
 PLOTS = config["plots"]
 RUNTIME = {"seed": config["seed"], "device": config["device"]}
 
-# `--resources gpu=N`: N torch jobs at once, spread over the GPUs (advsal.gpus; README, "GPUs and
-# cores"); without it, as many as the cores. A torch job asks for one unit where it may run on a
+# `--resources gpu=N`: N torch jobs at once, spread over the GPUs (advsal.gpus; docs/running.md,
+# "GPUs and cores"); without it, as many as the cores. A torch job asks for one unit where it may run on a
 # GPU (a cluster node, a host with one) and for none on a local host without or with `device:
 # cpu`: there gpu=N holds back no CPU work. One lock directory for all of this run's jobs.
 _jobs = workflow.global_resources.get("gpu").value or workflow.global_resources["_cores"].value
@@ -62,7 +65,7 @@ _GPU_HOST = host_gpu_count() > 0
 
 # Snakemake's `benchmark:` sampler reads each job's memory maps (/proc/<pid>/smaps, ~3 GB of
 # CUDA libraries in a torch job) every 0.5 s for a job's first 15 s; every 5 s keeps the TSV's
-# wall time exact and its memory coarse (each job's log ends with its exact peak; README).
+# wall time exact and its memory coarse (each job's log ends with its exact peak; docs/running.md).
 sample_benchmarks_every(5.0)
 
 
@@ -79,7 +82,7 @@ _SIZED = set()  # the rules that asked sized(): the names resources.rules may us
 
 def sized(rule):
     """A torch rule's `mem_mb` and `runtime` (minutes, what a cluster job asks for):
-    resources.rules.<rule>, else the resources' own (a preset's estimates; README, "Presets")."""
+    resources.rules.<rule>, else the resources' own (a preset's estimates; config/README.md, "Presets")."""
     _SIZED.add(rule)
     own = {**{k: RES[k] for k in ("mem_mb", "runtime") if k in RES}, **RES["rules"].get(rule, {})}
     return own

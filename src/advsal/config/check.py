@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from advsal.data.base import dataset_classes, dataset_shape
+from advsal.data.base import DataUnavailable, check_split, dataset_classes, dataset_shape
 from advsal.errors import ConfigError, key_path
 from advsal.tokens import eps_token
 
@@ -131,6 +131,10 @@ def check_registered(config: dict) -> None:
     for name, spec in config["saliency"].items():
         mcls = _check(f"saliency.{name}.method", lambda s=spec: SALIENCY.get(s["method"]))
         _check(f"saliency.{name}.params", lambda c=mcls, s=spec: c(dummy, **s["params"]))
+    try:
+        check_split(config["dataset"])
+    except DataUnavailable as exc:
+        _fail("dataset.split", exc)
     check_shapes(config)
 
 

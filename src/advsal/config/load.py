@@ -55,7 +55,23 @@ def load(
             raise ConfigError(f"config error in {f}: the top level must be a mapping")
         merge(config, unalias(loaded))
     merge(config, typed(dict(overrides or {})))
+    _overlay_hint(config, files, Path(default))
     return check_schema(config)
+
+
+def _overlay_hint(config: dict, files: list[Path], default: Path) -> None:
+    """An overlay (a file with only the keys a user changes) given alone: one line saying how
+    to layer it on the defaults, instead of the schema's first missing key."""
+    from advsal.config.check import load_schema
+
+    lacking = [k for k in load_schema().get("required", []) if k not in config]
+    if not lacking or any(f.resolve() == default.resolve() for f in files):
+        return
+    names = " ".join(_shown(f) for f in files)
+    raise ConfigError(
+        f"config error in {names}: no {', '.join(repr(k) for k in lacking)} (an overlay of "
+        f"changed keys?): layer it on the defaults with --configfile {_shown(default)} {names}"
+    )
 
 
 def merge(base: dict, extra: Mapping) -> dict:

@@ -108,6 +108,32 @@ def dataset_shape(ds: dict) -> tuple[int, int, int] | None:
     return known.get(ds["name"])
 
 
+# the images a built-in source holds: (training pool, test set); None: no test set of its
+# own (the test split is cut from the pool)
+POOLS = {
+    "mnist5k": (5000, None),
+    "mnist": (60000, 10000),
+    "fashion_mnist": (60000, 10000),
+    "cifar10": (50000, 10000),
+}
+
+
+def check_split(ds: dict) -> None:
+    """Refuse a split larger than a built-in source holds, before any job loads it."""
+    if ds["name"] not in POOLS:
+        return
+    pool, test = POOLS[ds["name"]]
+    split = dict(ds.get("split") or {})
+    if test is None:
+        if split.get("test") is None:
+            return  # the loader asks for split.test (a plan needs no data)
+        test = int(split["test"])
+        if test > pool:
+            raise DataUnavailable(f"split.test {test} is more than {ds['name']}'s {pool} images")
+        pool -= test
+    split_counts(pool, test, split)
+
+
 def dataset_classes(ds: dict) -> int | None:
     """How many classes a dataset will have, where it is known before loading: the class
     folders of an image folder (``root/train/`` when it has one), ten for the built-in ones."""

@@ -120,7 +120,8 @@ def write_imagefolder(
 
 def write_vgg16_weights(path: Path, seed: int = 0) -> Path:
     """A state dict of torchvision's VGG16 (random weights, 1,000 outputs), as a preset's
-    ``weights`` file would be saved (README: ``torch.save(vgg16(...).state_dict(), ...)``)."""
+    ``weights`` file would be saved (its header says how: ``torch.save(vgg16(...).state_dict(),
+    ...)``)."""
     import torch
     from torchvision.models import vgg16
 

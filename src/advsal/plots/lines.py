@@ -7,25 +7,41 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from advsal.plots.base import CHANCE, VERSIONS, eps_label, save, style, wrap
+from advsal.plots.base import (
+    CHANCE,
+    VERSIONS,
+    attack_styles,
+    eps_label,
+    place_labels,
+    save,
+    style,
+    wrap,
+)
 from advsal.tables import read_table
 
 
-def _label_points(data, label, color=None, every=False, **_):
-    """Label the first and last point of each line (every point with ``every``)."""
-    ax = plt.gca()
-    for _key, grp in data.groupby("_line", sort=False):
-        picked = grp if every or len(grp) < 2 else grp.iloc[[0, -1]]
-        for _, r in picked.iterrows():
-            ax.annotate(
-                label(r),
-                (r["_x"], r["_y"]),
-                fontsize=6,
-                color=color,
-                xytext=(4, -8),
-                textcoords="offset points",
-            )
-    ax.axhline(0.5, **CHANCE)
+def _chance(**_):
+    plt.gca().axhline(0.5, **CHANCE)
+
+
+def _label_lines(
+    grid, frame: pd.DataFrame, panel: str, label, colours: dict, every: bool = False
+) -> int:
+    """Label each line's first and last point (every point with ``every``, the ends first) in
+    the line's colour, where a label fits without touching another text
+    (:func:`place_labels`); once the layout is final. Returns how many labels did not fit."""
+    left_out = 0
+    for name, ax in grid.axes_dict.items():
+        points = []
+        for key, grp in frame[frame[panel] == name].groupby("_line", sort=False):
+            ends = grp.iloc[[0, -1]] if len(grp) > 1 else grp
+            rest = grp.iloc[1:-1] if every else grp.iloc[0:0]
+            points += [
+                (r["_x"], r["_y"], label(r), colours[key])
+                for _, r in pd.concat([ends, rest]).iterrows()
+            ]
+        left_out += place_labels(ax, points)
+    return left_out
 
 
 def detectability_figure(csv, out, opts: dict) -> sns.FacetGrid:
@@ -37,6 +53,7 @@ def detectability_figure(csv, out, opts: dict) -> sns.FacetGrid:
     frame["_order"] = pd.to_numeric(frame["eps"], errors="coerce")
     frame = frame.sort_values(["detector", "attack", "_order"], kind="stable")
     frame = frame.assign(_x=frame["accuracy_adv"], _y=frame["accuracy"], _line=frame["attack"])
+    colours, markers = attack_styles(frame["attack"])
     grid = sns.relplot(
         frame,
         kind="line",
@@ -44,7 +61,8 @@ def detectability_figure(csv, out, opts: dict) -> sns.FacetGrid:
         y="accuracy",
         hue="attack",
         style="attack",
-        markers=True,
+        palette=colours,
+        markers=markers,
         markersize=7,
         dashes=False,
         sort=False,
@@ -52,18 +70,19 @@ def detectability_figure(csv, out, opts: dict) -> sns.FacetGrid:
         col_order=dets,
         col_wrap=wrap(len(dets), 2),
         height=3.6,
-        palette="tab10",
     )
-    grid.map_dataframe(_label_points, label=lambda r: eps_label(r["eps"]), color="0.3")
+    grid.map(_chance)
     grid.set(xlim=(-0.02, 1.02), ylim=(0.45, 1.02))
     grid.set_titles("{col_name}")
     grid.set_axis_labels(
         "f's accuracy on the adversarial test images", "detectability (detector accuracy)"
     )
-    grid.legend.set_title("attack (eps labelled at both ends)")
     grid.figure.suptitle(
-        "Detectability vs classifier accuracy, one point per (attack, eps)", y=1.03
+        "Detectability vs classifier accuracy, one point per (attack, eps); "
+        "eps labelled at a line's ends where it fits",
+        y=1.03,
     )
+    _label_lines(grid, frame, "detector", lambda r: eps_label(r["eps"]), colours)
     save(grid.figure, out, opts)
     return grid
 
@@ -98,15 +117,18 @@ def dynamic_figure(csv, out, opts: dict) -> sns.FacetGrid:
         col_wrap=wrap(len(panels), 3),
         height=3.4,
     )
-    grid.map_dataframe(_label_points, label=lambda r: f"{r['sigma']:g}", every=True, color="0.3")
+    grid.map(_chance)
     grid.set(xlim=(-0.02, 1.02), ylim=(0.0, 1.02))
     grid.set_titles("{col_name}", size=9)
     grid.set_axis_labels(
         "f's accuracy on the adversarial test images", "detectability (kept adversarials)"
     )
     grid.figure.suptitle(
-        "Dynamic adversary: one point per sigma (labelled); dotted: chance", y=1.03
+        "Dynamic adversary: one point per sigma (labelled where it fits, the ends first); "
+        "dotted: chance",
+        y=1.03,
     )
+    _label_lines(grid, frame, "panel", lambda r: f"σ {r['sigma']:g}", VERSIONS, every=True)
     save(grid.figure, out, opts)
     return grid
 

@@ -54,7 +54,8 @@ def eps_matrix_figure(csv, detector: str, out, opts: dict, value: str = "accurac
     )
     grid.map_dataframe(draw)
     grid.set_titles("{col_name}")
-    grid.set_axis_labels(r"$\epsilon$ fitted to", r"$\epsilon$ tested on")
+    for ax in grid.axes.flat:  # each panel its own budgets (not shared), so each its labels
+        ax.set(xlabel=r"$\epsilon$ fitted to", ylabel=r"$\epsilon$ tested on")
     _colorbar(grid.figure, list(grid.axes.flat), opts["cmap"])
     grid.figure.suptitle(f"{detector}: {ACCURACY}", y=1.03)
     save(grid.figure, out, opts)

@@ -116,7 +116,9 @@ def draw_paper(frame: pd.DataFrame, paper: str):
     cols = min(4, max(len(targets), 1))
     rows = math.ceil(len(targets) / cols) if targets else 0
     claim_h = 0.6 + 0.22 * len(claims) if len(claims) else 0.0
-    fig = plt.figure(figsize=(3.0 * cols + 2.2, 3.0 * rows + claim_h + 0.5), layout="constrained")
+    # claims need room beside their labels (72 characters): at least 9 inches wide
+    width = max(3.0 * cols + 2.2, 9.0 if len(claims) else 0.0)
+    fig = plt.figure(figsize=(width, 3.0 * rows + claim_h + 0.5), layout="constrained")
     heights = [3.0 * rows, claim_h] if rows and len(claims) else [1.0]
     parts = fig.subfigures(len(heights), 1, height_ratios=heights) if len(heights) > 1 else [fig]
     if rows:
@@ -134,7 +136,7 @@ def draw_paper(frame: pd.DataFrame, paper: str):
             for k, m in MARKERS.items()
             if k in set(cells["comparison"])
         ]
-        parts[0].legend(handles=handles, loc="outside right upper", title="verdict / basis")
+        parts[0].legend(handles=handles, loc="outside right center", title="verdict / basis")
     if len(claims):
         _claims_panel(parts[-1].subplots(), claims)
     pooled = cells[cells["pooled"].astype(bool)]
@@ -144,6 +146,7 @@ def draw_paper(frame: pd.DataFrame, paper: str):
         if len(pooled)
         else "no like-for-like cell"
     )
-    fig.suptitle(f"{paper}: published vs reproduced ({summary}; grey bar: a cell's band)")
+    title = f"{paper}: published vs reproduced ({summary}; grey bar: a cell's band)"
+    fig.suptitle(textwrap.fill(title, int(11 * fig.get_figwidth())))  # within the figure
     sns.despine(fig)
     return fig
