@@ -14,7 +14,7 @@ GPUS    ?= $(shell $(PY) -c 'from advsal.gpus import host_gpu_count as n; print(
 GPU_RESOURCE = $(if $(filter-out 0,$(GPUS)),--resources gpu=$(GPUS))
 ARGS    ?=
 
-.PHONY: help install install-test install-slurm run smoke presets-smoke test lint report rulegraph bench slurm slurm-cancel clean
+.PHONY: help install install-test install-slurm run smoke presets-smoke test lint report rulegraph gpu-check bench slurm slurm-cancel clean
 .DEFAULT_GOAL := help
 
 help:  ## list the targets, a line each
@@ -56,7 +56,7 @@ PRESETS ?=
 presets-smoke: install  ## every paper preset end to end on stand-in data (PRESETS=... for some)
 	$(PY) -m advsal.smoke --workdir $(PRESETS_DIR) $(if $(filter-out all,$(CORES)),--cores $(CORES)) $(PRESETS)
 
-test: install-test  ## the test suite (about 7 minutes on 2 cores)
+test: install-test  ## the test suite (about 13 minutes on 2 cores)
 	$(PY) -m pytest -q $(ARGS)
 
 lint: install-test  ## ruff check, ruff format --check, snakemake --lint
@@ -68,6 +68,12 @@ report: install  ## results/report.html: every table and figure, captioned
 
 rulegraph: install  ## docs/rulegraph.svg from the DAG's rules
 	$(SMK) --rulegraph | dot -Tsvg > docs/rulegraph.svg
+
+# on a GPU host: the tiny DAG with JOBS_PER_GPU jobs per GPU (no GPU over its slots), then each
+# torch rule family's speed-up over one CPU core and peak memory (bench/gpu_check.csv, read by
+# bench/preset_resources.py); on a host without a GPU one line, exit 0
+gpu-check: install  ## on a GPU host: slots respected, GPU speed-up per rule family measured
+	$(PY) bench/gpu_check.py --per-gpu $(JOBS_PER_GPU)
 
 bench: install-test  ## the speed and peer comparisons in bench/
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test,bench]'

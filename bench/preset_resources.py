@@ -9,8 +9,9 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
   training split cut to ``train_limit``; or the count a rule works on: test or SDP images),
   times the product of the preset/smoke ratios of the counts that multiply the job's work
   (its attack's steps and binary-search steps, its training's epochs, sigma points), divided by
-  ``GPU_SPEEDUP`` (one GPU against one CPU core; assumed, not measured: no GPU was at hand; the
-  SDPs and the data step stay on the CPU). A rule's ``runtime`` is ``MARGIN`` times its longest
+  ``GPU_SPEEDUP`` (one GPU against one CPU core; assumed, 25x, unless `make gpu-check` has
+  written its measured speed-ups per rule family to ``bench/gpu_check.csv``; the SDPs and the
+  data step stay on the CPU). A rule's ``runtime`` is ``MARGIN`` times its longest
   job, at least ``FLOOR_MIN`` minutes; a preset's total adds every job (seeds repeated).
 - memory: the rule's largest smoke peak RSS plus ``COPIES`` float32 copies of the preset's
   extra images (clean, adversarial, saliency, gradients), times ``MARGIN``.
@@ -46,6 +47,7 @@ from advsal.stages.common import load_splits  # noqa: E402
 COPIES = 4
 MARGIN = 2.0
 GPU_SPEEDUP = 25.0  # one GPU vs one CPU core on these convnets: assumed (see the docstring)
+GPU_CHECK = ROOT / "bench" / "gpu_check.csv"  # `make gpu-check`'s measured speed-ups, per family
 CPU_RULES = {"data", "certify"}  # no torch on a GPU: the data step and SCS's SDPs
 FLOOR_MIN = 10
 BEGIN = "# --- resources: estimated by bench/preset_resources.py from the presets smoke ---"
@@ -97,6 +99,10 @@ RULES = {
     "certify": (("certified", "sdp_limit"), []),  # the SDPs dominate
 }
 USAGE = re.compile(r"job usage: wall ([\d.]+) s, cpu ([\d.]+) s, peak rss (\d+) MB")
+# a detector on a frozen network computes that network's output once per image set
+# (advsal.training.on_frozen): that part scales with the images, not with the epochs
+FROZEN = re.compile(r"frozen part: \d+ images once, cpu ([\d.]+) s")
+EPOCH = re.compile(r"epoch \d+/\d+: .*\(training cpu ([\d.]+) s\)")  # advsal.training.fit
 
 
 def jobs(log: Path) -> list[dict]:
@@ -158,16 +164,31 @@ def _ratio(full: dict, overlay: dict, paths, wildcards: dict, n_test: int) -> fl
     return 1.0
 
 
-def scale(job: dict, full: dict, overlay: dict, ratios: dict, n_test: int) -> float:
+def scale(
+    job: dict, full: dict, overlay: dict, ratios: dict, n_test: int, counts: bool = True
+) -> float:
     """How much more work the job does at the preset's sizes than in the smoke run;
-    ``ratios``: the image ratios of "data" and "attacked"."""
-    images, counts = RULES[job["rule"]]
+    ``ratios``: the image ratios of "data" and "attacked"; ``counts=False``: the images alone,
+    not the counts that multiply the work per image (epochs, steps)."""
+    images, multipliers = RULES[job["rule"]]
     wc = job["wildcards"]
     out = ratios[images] if images in ratios else _ratio(full, overlay, [images], wc, n_test)
-    for paths in counts:
+    for paths in multipliers if counts else ():
         alternatives = paths if isinstance(paths[0], tuple) else (paths,)
         out *= _ratio(full, overlay, alternatives, wc, n_test)
     return out
+
+
+def gpu_speedup(rule: str, measured: Path = GPU_CHECK) -> float:
+    """One GPU against one CPU core for ``rule``: the family measured by `make gpu-check`
+    (``bench/gpu_check.csv``, its ``rules`` column) where that file exists, else the assumed
+    ``GPU_SPEEDUP``."""
+    if measured.is_file():
+        with open(measured, newline="") as fh:
+            for row in csv.DictReader(fh):
+                if rule in row["rules"].split():
+                    return float(row["speedup"])
+    return GPU_SPEEDUP
 
 
 def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
@@ -190,17 +211,25 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     measured = []
     for job in jobs(workdir / "logs" / f"smoke-{preset}.log"):
         log = workdir / job["log"]
-        m = USAGE.search(log.read_text()) if log.is_file() else None
+        text = log.read_text() if log.is_file() else ""
+        m = USAGE.search(text)
         if m and job["rule"] in RULES:
-            measured.append((job, float(m[1] if on_gpu else m[2]), int(m[3])))
+            frozen = sum(float(f) for f in FROZEN.findall(text))
+            epochs = sum(float(e) for e in EPOCH.findall(text))
+            measured.append((job, float(m[1] if on_gpu else m[2]), int(m[3]), frozen, epochs))
     # a job's start-up (Python, torch, the data file): the cheapest job's CPU time, not scaled
-    startup = min((cpu for _, cpu, _ in measured), default=0.0)
+    startup = min((m[1] for m in measured), default=0.0)
     extra_mb = COPIES * 4 * math.prod(shape) * max(n_extra, 0) / 2**20
     per_rule: dict[str, list] = defaultdict(list)
-    for job, cpu, rss in measured:
+    for job, cpu, rss, frozen, epochs in measured:
         ratio = scale(job, full, overlay, ratios, full_counts[2])
-        speedup = 1.0 if job["rule"] in CPU_RULES or on_gpu else GPU_SPEEDUP
-        scaled = max(cpu - startup, 0.0) * ratio / speedup / 60
+        speedup = 1.0 if job["rule"] in CPU_RULES or on_gpu else gpu_speedup(job["rule"])
+        if frozen:  # the frozen part and the rest per image once, the epochs' training per epoch
+            per_image = scale(job, full, overlay, ratios, full_counts[2], counts=False)
+            once = max(cpu - startup - epochs, frozen)
+            scaled = (epochs * ratio + once * per_image) / speedup / 60
+        else:
+            scaled = max(cpu - startup, 0.0) * ratio / speedup / 60
         # a job repeated per seed: the preset's seeds over the smoke's, for the total
         seeds = [("attacks", "{attack}", "seeds")] if "seed" in job["wildcards"] else []
         repeats = _ratio(full, overlay, seeds, job["wildcards"], full_counts[2])

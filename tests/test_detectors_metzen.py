@@ -72,6 +72,32 @@ def test_classifier_stays_frozen_while_the_detector_learns(tmp_path):
     torch.testing.assert_close(predict(again, inputs), predict(det, inputs))
 
 
+@pytest.mark.parametrize("layer", [0, 2, 4])
+def test_frozen_features_computed_once_train_and_score_as_every_batch_through_f(layer):
+    """The cached path (f's features at AD(i) computed once per image set) against the full
+    one (every batch of every epoch through f): the same weights, history and scores."""
+    clf = _resnet((1, 12, 12))
+    g = torch.Generator().manual_seed(1)
+    x = (torch.rand(96, 1, 12, 12, generator=g) * 255).to(torch.uint8)  # images as stored
+    xa = (x.float() + 40 * torch.rand(x.shape, generator=g)).clamp(0, 255).to(torch.uint8)
+    inputs, labels = [torch.cat([x, xa])], torch.cat([torch.zeros(96), torch.ones(96)])
+    runs = {}
+    for cache in (True, False):
+        torch.manual_seed(0)  # the same initial head
+        det = DETECTORS.get("metzen")((1, 12, 12), classifier=clf, layer=layer, widths=(8, 8, 8))
+        hist = fit_detector(
+            det, inputs, labels, inputs, labels, epochs=3, lr=3e-3, batch_size=32,
+            device="cpu", seed=0, cache_frozen=cache,
+        )  # fmt: skip
+        runs[cache] = (det, hist)
+    (cached, h_cached), (full, h_full) = runs[True], runs[False]
+    for (k, a), (_, b) in zip(cached.state_dict().items(), full.state_dict().items(), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=k)
+    assert [h["val_acc"] for h in h_cached] == [h["val_acc"] for h in h_full]
+    torch.testing.assert_close(predict(cached, inputs), predict(full, inputs), atol=1e-5, rtol=0)
+    assert cached.frozen() is not None and not clf.training
+
+
 class LinearDetector(nn.Module):
     """D(x) = w . x: its input gradient is known, so a sigma = 1 step can be checked exactly."""
 

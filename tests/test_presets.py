@@ -32,7 +32,8 @@ def test_metzen_imagenet10_plans_on_a_user_folder(tmp_path):
     folder = tmp_path / "imagenet10"
     folder.mkdir()
     jobs = _dry_run(tmp_path, "metzen_imagenet10.yaml", "--config", f"dataset={{root: {folder}}}")
-    assert jobs["train_detector"] == 3 * 3 + 2 and jobs["depth_sweep"] == 1
+    assert jobs["train_detector"] == 3 * 3 + 2
+    assert "depth_sweep" not in jobs  # Metzen ran the sweep on CIFAR-10 only
     assert "dynamic_attack" not in jobs
     assert jobs["figure_paper"] == 1  # its Sec. 4.2 claims (metzen2017_imagenet10)
 

@@ -31,6 +31,17 @@ class Detector(nn.Module):
         self.in_shape = tuple(in_shape)
         self.params = dict(params)
 
+    def frozen(self) -> nn.Module | None:
+        """The part of the detector that never trains, as a module of its inputs (Metzen's
+        frozen classifier up to the attachment point), or None. Training and scoring compute
+        its output once per image set and run only :meth:`on_frozen` on it
+        (:func:`advsal.training.fit_detector`)."""
+        return None
+
+    def on_frozen(self, f: torch.Tensor) -> torch.Tensor:
+        """The logit from :meth:`frozen`'s output: ``forward(x) == on_frozen(frozen()(x))``."""
+        raise NotImplementedError
+
     def fit_normalizer(self, x: torch.Tensor, s: torch.Tensor | None) -> None:
         """Set input statistics from the training data (a no-op unless a kind needs them)."""
 
@@ -40,6 +51,19 @@ class Detector(nn.Module):
     def fit_clean(self, s, y, s_val, y_val, **kw) -> list[dict]:
         """An attack-agnostic kind's training on the clean split's maps and labels."""
         raise NotImplementedError
+
+
+class OnFrozen(nn.Module):
+    """A detector run on its frozen part's output (:meth:`Detector.frozen`): what trains and
+    scores when that output is computed once per image set. Its parameters and state are the
+    detector's."""
+
+    def __init__(self, det: Detector) -> None:
+        super().__init__()
+        self.det = det
+
+    def forward(self, f: torch.Tensor) -> torch.Tensor:
+        return self.det.on_frozen(f)
 
 
 def save_detector(path, name: str, det: Detector, extra: dict | None = None) -> None:

@@ -98,5 +98,23 @@ class SubnetworkDetector(Detector):
     def logit(self, z: torch.Tensor) -> torch.Tensor:
         return z[:, 1] - z[:, 0]
 
+    def frozen(self) -> nn.Module:
+        return _Point(self.classifier, self.point)
+
+    def on_frozen(self, f: torch.Tensor) -> torch.Tensor:
+        return self.logit(self.head(f))
+
     def forward(self, x, s=None):
-        return self.logit(self.head(collect(self.classifier, [self.point], x)[self.point]))
+        return self.on_frozen(collect(self.classifier, [self.point], x)[self.point])
+
+
+class _Point(nn.Module):
+    """The frozen classifier's features at one attachment point."""
+
+    def __init__(self, classifier: nn.Sequential, point: str) -> None:
+        super().__init__()
+        self.classifier, self.point = classifier, point
+        self.key = (id(classifier), point)  # two detectors on one f at one point share it
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return collect(self.classifier, [self.point], x)[self.point]

@@ -131,13 +131,15 @@ class Plan:
     @cached_property
     def depth_detectors(self) -> list[str]:
         """Detectors that attach at a numbered point of a classifier that has them (Metzen
-        Fig. 2 right) and whose classifier has an attack without ``against``."""
+        Fig. 2 right), whose classifier has an attack without ``against``, and that do not
+        leave the sweep out (``depth_sweep: false``)."""
         from advsal.models import ATTACHMENT_POINTS
 
         def sweeps(d):
             clf = self.classifier_of("detectors", d)
             return (
-                getattr(self.detector_kind(d), "attaches", False)
+                self.done["detectors"][d].get("depth_sweep", True)
+                and getattr(self.detector_kind(d), "attaches", False)
                 and self.done["classifiers"][clf]["arch"] in ATTACHMENT_POINTS
                 and any(not self.is_against(a) for a, _ in self.grid_of(clf))
             )

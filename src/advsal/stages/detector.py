@@ -9,6 +9,7 @@ import torch
 
 from advsal import io
 from advsal.detectors import DETECTORS, load_detector, save_detector
+from advsal.detectors.base import OnFrozen
 from advsal.runtime import progress, setup
 from advsal.stages.common import (
     load_adv,
@@ -18,7 +19,7 @@ from advsal.stages.common import (
     split_xy,
 )
 from advsal.tokens import COMBINED, NO_EPS
-from advsal.training import fit_detector, predict
+from advsal.training import fit_detector, on_frozen, predict
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: training jobs never need it
@@ -101,6 +102,24 @@ def _save(det, name, settings, attack, eps, history, out_model, out_history) -> 
     return history
 
 
+def _scorer(det, cls, frozen: dict, device):
+    """``score(key, x, s)``: the detector's logits on an image set; for a detector with a
+    frozen part, that part's output per set (``key``) is computed once and kept in ``frozen``
+    for the instance's other fits on the same part."""
+    part = det.frozen()
+    if part is None:
+        return lambda key, x, s: predict(det, _inputs(cls, x, s), device=device)
+    head = OnFrozen(det)
+    shared = getattr(part, "key", id(part))
+
+    def score(key, x, s):
+        if (shared, key) not in frozen:
+            frozen[(shared, key)] = on_frozen(det, _inputs(cls, x, s), device=device)[1]
+        return predict(head, frozen[(shared, key)], device=device)
+
+    return score
+
+
 def mixed_sources(n: int, k: int, seed: int) -> torch.Tensor:
     """For each of n images, which of k adversarial sources it is paired with (each source
     n / k times, shuffled; all zeros for one source)."""
@@ -160,12 +179,14 @@ def evaluate_detector(
         s_mix = pick_rows([test_sets[k][1] for k in sources], pick) if cls.needs_saliency else None
         mixed_sets = {(COMBINED, NO_EPS): (x_mix, s_mix)}
     rows = []
+    frozen: dict = {}  # a frozen part's output per image set, computed once for every fit
     for (a_fit, e_fit), path in fitted.items():
         det = load_detector(path, classifier=clf, device=dev)
-        score_clean = predict(det, _inputs(cls, x_clean, s_clean), device=dev)
+        score = _scorer(det, cls, frozen, dev)
+        score_clean = score(("clean", None), x_clean, s_clean)
         extra = mixed_sets if a_fit == COMBINED else {}
         for (a_test, e_test), (x_adv, s_adv) in {**test_sets, **extra}.items():
-            score_adv = predict(det, _inputs(cls, x_adv, s_adv), device=dev)
+            score_adv = score((a_test, e_test), x_adv, s_adv)
             rows.append(
                 {
                     "detector": name,

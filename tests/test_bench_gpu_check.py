@@ -1,0 +1,95 @@
+"""`make gpu-check` (bench/gpu_check.py) where no GPU is at hand: one line and exit 0; the most
+jobs a GPU held, read from job logs as a run writes them; and bench/preset_resources.py taking
+the measured speed-up per rule family instead of the assumed one."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import ROOT
+
+
+def _bench(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gpu_check = _bench("gpu_check")
+
+
+def test_without_a_gpu_it_says_so_in_one_line_and_exits_0():
+    proc = subprocess.run(  # no device visible, as on a host without one
+        [sys.executable, str(ROOT / "bench" / "gpu_check.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"CUDA_VISIBLE_DEVICES": "", "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0
+    assert proc.stdout.strip().splitlines() == [
+        "gpu-check: torch sees no CUDA device on this host: nothing to measure"
+    ]
+
+
+def _log(path, device, start, end):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"2026-12-05 10:00:{start:02d},000 INFO device {device}, torch 2.x, threads 1, job (...)\n"
+        "a progress line without a stamp\n"
+        f"2026-12-05 10:00:{end:02d},500 INFO job usage: wall 1.0 s, cpu 1.0 s, peak rss 9 MB\n"
+    )
+
+
+@pytest.mark.parametrize(("third_start", "most"), [(5, 2), (2, 3)])
+def test_the_most_jobs_a_gpu_held_is_read_from_the_job_logs(tmp_path, third_start, most):
+    _log(tmp_path / "logs/attacks/a.log", "cuda:0", 0, 4)
+    _log(tmp_path / "logs/attacks/b.log", "cuda:0", 1, 6)
+    _log(tmp_path / "logs/detectors/c.log", "cuda:0", third_start, 8)
+    _log(tmp_path / "logs/detectors/d.log", "cuda:1", 0, 8)
+    _log(tmp_path / "logs/data.log", "cpu", 0, 9)
+    (tmp_path / "logs/tables.log").write_text("no device line here\n")
+    intervals = gpu_check.job_intervals(tmp_path / "logs")
+    assert len(intervals) == 5
+    assert gpu_check.most_at_once(intervals) == {"cuda:0": most, "cuda:1": 1, "cpu": 1}
+
+
+def test_preset_estimates_take_the_measured_speedup_per_rule_family(tmp_path):
+    resources = _bench("preset_resources")
+    measured = tmp_path / "gpu_check.csv"
+    assert resources.gpu_speedup("attack", measured) == resources.GPU_SPEEDUP  # none measured
+    measured.write_text(
+        "family,rules,cpu_core_s,gpu_s,speedup,peak_gpu_mb,device\n"
+        "attack,attack dynamic_attack,8.5,0.1,85.0,900,H100\n"
+        "detector,train_detector evaluate_detector,2.9,0.2,14.5,500,H100\n"
+    )
+    assert resources.gpu_speedup("attack", measured) == 85.0
+    assert resources.gpu_speedup("evaluate_detector", measured) == 14.5
+    assert resources.gpu_speedup("layer_study", measured) == resources.GPU_SPEEDUP
+
+
+def test_every_torch_rule_of_the_estimates_belongs_to_one_measured_family():
+    resources = _bench("preset_resources")
+    families = [r for rules in gpu_check.FAMILIES.values() for r in rules]
+    assert len(families) == len(set(families))
+    torch_rules = set(resources.RULES) - resources.CPU_RULES
+    assert torch_rules <= set(families), torch_rules - set(families)
+
+
+def test_a_frozen_part_is_scaled_by_the_images_not_by_the_epochs():
+    """A Metzen detector's job: f's features once (logged by advsal.training.on_frozen), then
+    the head for every epoch; only the head's part grows with the preset's epochs."""
+    resources = _bench("preset_resources")
+    line = "2026-12-05 10:00:00,000 INFO frozen part: 40 images once, cpu 12.5 s"
+    assert resources.FROZEN.findall(line) == ["12.5"]
+    job = {"rule": "train_detector", "wildcards": {"detector": "metzen"}}
+    full = {"detector_training": {"epochs": 500}, "detectors": {"metzen": {}}}
+    overlay = {"detector_training": {"epochs": 2}}
+    ratios = {"attacked": 100.0, "data": 100.0}
+    assert resources.scale(job, full, overlay, ratios, 500) == pytest.approx(100.0 * 250)
+    assert resources.scale(job, full, overlay, ratios, 500, counts=False) == 100.0
