@@ -16,7 +16,7 @@ from advsal.paper.kinds import CALIBRATED, FAILS, HOLDS, NOT_COMPARABLE, NOT_RUN
 from advsal.paper.markdown import comparison_markdown, counts
 from advsal.paper.protocol import departures
 from advsal.paper.reference import Context
-from tests.helpers import paper_rows
+from tests.helpers import ROOT, paper_rows
 from tests.test_paper import SETTING
 
 REF = load_reference()
@@ -484,6 +484,16 @@ def test_rows_unstable_across_seeds_are_marked_only_for_the_config_measured(tmp_
     assert mark_unstable("p", rows, found) == 1
     assert rows[0]["unstable"] and "seed0 holds, seed1 fails" in rows[0]["reason"]
     assert not rows[1]["unstable"] and rows[1]["reason"] == ""
+
+
+def test_the_default_config_is_the_one_its_seed_spread_measured():
+    """A schema default or a default-config change moves the config's digest, and the default's
+    comparison would silently lose its unstable rows: re-run bench/seed_spread.py then."""
+    from advsal.config import load
+    from advsal.paper.spread import unstable_rows
+
+    found = unstable_rows(load([ROOT / "config.yaml"], {}), ROOT / "bench" / "seed_spread.csv")
+    assert len(found) >= 10, "bench/seed_spread.csv measured another config: re-run it"
 
 
 # -- the 2020 paper's Table 5 (CIFAR-10, ASSIRA), threshold behaviour and stronger-attack fits --

@@ -18,8 +18,11 @@ import torch
 import yaml
 
 from advsal import io
+from advsal.config import resolve
 from advsal.paper.kinds import FAILS, HOLDS, NOT_COMPARABLE, NOT_RUN, VERDICTS
+from advsal.plan import Plan
 from advsal.plots.base import STRICT_ENV
+from advsal.stages.figures import example_rows
 from advsal.tables import read_table
 from tests.helpers import ROOT, clone_workflow, job_stats, snakemake_command
 
@@ -190,7 +193,7 @@ def test_dynamic_adversary_against_every_detector(run):
 @pytest.mark.slow
 def test_learnt_saliency_detectors_and_saliency_shift(run):
     """model_based_saliency2020: Table 1 per saliency instance, Fig. 2 and Table 6 cells."""
-    _, r = run
+    work, r = run
     assert (r / "saliency/msal/model.pt").exists()
     history = pd.read_csv(r / "saliency/msal/history.csv")
     assert list(history["epoch"]) == [1, 2] and history["val_area"].between(0, 1).all()
@@ -221,6 +224,28 @@ def test_learnt_saliency_detectors_and_saliency_shift(run):
     assert layers.dropna(subset=["correlation"])["correlation"].between(-1, 1).all()
     pairs = read_table(r / "tables/saliency_pairs_msal.csv")
     assert len(pairs) == 7 * 6 and pairs["ratio_to_different"].dropna().gt(0).all()
+    # the examples figure maps its few images itself: the very maps the saliency jobs made
+    plan = Plan(resolve([work / "config.yaml"]))
+    chosen = read_table(r / "tables/chosen_eps.csv").set_index("attack")
+    adv = {(a, str(chosen.loc[a, "eps"])): None for a in ("fgsm", "deepfool")}
+    adv = {(a, e): r / f"attacks/{a}/{e}/test.pt" for a, e in adv}
+    for sal, state in (("msal", r / "saliency/msal/model.pt"), ("grad", None)):
+        rows, _ = example_rows(
+            r / "data/splits.pt",
+            r / f"classifiers/{plan.classifier_of('saliency', sal)}/model.pt",
+            r / "tables/chosen_eps.csv",
+            adv,
+            n=3,
+            saliency=plan.saliency_settings(sal),
+            state=state,
+        )
+        assert [name.split()[0] for name, _, _ in rows] == ["clean", "fgsm", "deepfool"]
+        made = [torch.load(r / f"saliency/{sal}/clean.pt", weights_only=True)["test"]]
+        made += [
+            torch.load(r / f"saliency/{sal}/{a}/{e}.pt", weights_only=True)["test"] for a, e in adv
+        ]
+        for (_, _, maps), job in zip(rows, made, strict=True):
+            torch.testing.assert_close(maps, job[:3], rtol=1e-5, atol=1e-6)
     # the 2020 reference reads the instance `model`: tiny has `msal`, so its Table 1 is not run
     t1 = comparison(r, "saliency2020_mnist", "Table 1")
     assert (t1["verdict"] == NOT_RUN).all() and t1["reason"].str.contains("saliency_shift").all()

@@ -178,6 +178,31 @@ def test_which_instances_have_which_outputs(plan):
     assert len(targets) == len(set(targets))
 
 
+@pytest.mark.parametrize(
+    ("papers", "shift"),
+    [
+        (["saliency2020_mnist"], True),  # its Tables 1 and 5 are the shift tables
+        (None, True),  # no paper compared: every table is the result
+        (["metzen2017"], False),  # no compared item reads them
+        (["zhang2018_mnist", "nguyen2018"], False),
+    ],
+)
+def test_maps_of_every_attack_only_where_a_compared_paper_reads_the_shift_tables(papers, shift):
+    config = copy.deepcopy(TINY)
+    config["evaluation"]["paper"] = papers
+    plan = Plan(config)
+    targets = [t.removeprefix(plan.paths.root + "/") for t in plan.final_targets()]
+    shift_tables = [t for t in targets if t.startswith("tables/saliency_")]
+    assert bool(shift_tables) == shift
+    assert plan.examples_saliencies == ["grad", "grad2", "msal", "lan"]  # every run draws them
+    assert "figures/examples_msal.png" in targets
+    # the examples figure maps its few images itself: it reads adversarials, never maps
+    examples = _files(plan, plan.inputs.examples("msal"))
+    assert examples["saliency_state"] == "saliency/msal/model.pt"
+    assert examples["adv"] == [f"attacks/{a}/{e}/test.pt" for a, e in plan.grid_of("net")]
+    assert not any(k.startswith("sal") and k != "saliency_state" for k in examples)
+
+
 def test_adding_an_eps_or_a_detector_leaves_every_existing_job_as_it_was(plan):
     grown = copy.deepcopy(TINY)
     grown["attacks"]["fgsm"]["eps"].append(0.2)

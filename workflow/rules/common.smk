@@ -38,7 +38,7 @@ try:
         default=f"{workflow.basedir}/config.yaml",
     )
     check_paper_keys(_resolved, REFERENCE)  # and the reference file's schema, before any job
-    P = Plan(_resolved)
+    P = Plan(_resolved, REFERENCE)
 except ConfigError as err:
     stop(err)
 config.clear()

@@ -63,7 +63,8 @@ rule figure_classifier_training:
         "../scripts/figure_classifier_training.py"
 
 
-# Zhang Fig. 1 for one saliency instance: every attack on its classifier at the chosen eps.
+# Zhang Fig. 1 for one saliency instance: every attack on its classifier at the chosen eps (the
+# figure maps its few images itself: no saliency job for it).
 rule figure_examples:
     input:
         unpack(lambda wc: I.examples(wc.saliency).files),
@@ -71,6 +72,7 @@ rule figure_examples:
         in_report(figure("examples_{saliency}"), "examples_figure", "Figures"),
     params:
         pairs=lambda wc: I.examples(wc.saliency).keys,
+        settings=lambda wc: P.saliency_settings(wc.saliency),
         plots=PLOTS,
         code=code("figure_examples"),
     log:

@@ -12,10 +12,10 @@ with log_to(snakemake.log[0]):
         inp.data,
         inp.classifier,
         inp.chosen,
-        inp.sal_clean,
         named["adv"],
-        named["sal"],
         n=p.plots["n_examples"],
+        saliency=p.settings,
+        state=inp.get("saliency_state"),
     )
     title = f"saliency {snakemake.wildcards.saliency!r}: clean vs adversarial (test)"
     examples_figure(rows, labels, snakemake.output[0], p.plots, title=title)

@@ -16,6 +16,7 @@ from advsal.paper.reference import (
     paper_keys,
     reference_keys,
     run_setting,
+    tables_read,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "paper_keys",
     "reference_keys",
     "run_setting",
+    "tables_read",
 ]

@@ -88,6 +88,12 @@ def reference_keys(path: str | Path = REFERENCE) -> list[str]:
     return list(load_reference(path)["references"])
 
 
+def tables_read(keys, path: str | Path = REFERENCE) -> set[str]:
+    """The tables the items of references ``keys`` read (each item names its ``table``)."""
+    refs = load_reference(path)["references"]
+    return {item["table"] for key in keys for item in refs[key]["items"] if "table" in item}
+
+
 def paper_keys(config: dict) -> list[str]:
     """``evaluation.paper`` as a list (it may be one key, a list or null)."""
     wanted = config["evaluation"]["paper"]

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from advsal.config import against_fit, complete
 from advsal.config.complete import retraining_grid, static_grid
-from advsal.paper.reference import paper_keys
+from advsal.paper.reference import REFERENCE, paper_keys, tables_read
 from advsal.plan.inputs import Inputs
 from advsal.plan.paths import SHIFT_TABLES, SPLITS, VERSIONS, Paths
 from advsal.tokens import eps_token
@@ -41,8 +41,9 @@ class Plan:
     versions = VERSIONS
     tables = TABLES
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict, reference=REFERENCE):
         self.config = config
+        self.reference = reference  # the paper reference file (which tables the papers read)
         self.done = complete(config)
         self.run = run_name(config)
         self.paths = Paths(f"{config['results']}/{self.run}", config["plots"]["format"])
@@ -106,9 +107,10 @@ class Plan:
         return self.done["saliency"][saliency] if saliency else None
 
     def detector_settings(self, detector: str) -> dict:
-        """A detector's training settings without what it is fitted to (adding an attack to
-        fit_on re-runs no fitted detector)."""
-        skip = ("fit_on", "fit", "combined", "paired")
+        """A detector's training settings without what it is fitted to or which tables it is
+        in (adding an attack to fit_on, or leaving the depth sweep out, re-runs no fitted
+        detector)."""
+        skip = ("fit_on", "fit", "combined", "paired", "depth_sweep")
         return {k: v for k, v in self.done["detectors"][detector].items() if k not in skip}
 
     def against_settings(self, attack: str) -> dict | None:
@@ -171,9 +173,20 @@ class Plan:
         return [(a, eps_token(b)) for a, b in self.done["detectors"][detector]["paired"].items()]
 
     @cached_property
-    def shift_saliencies(self) -> list[str]:
-        """Saliency instances whose classifier is attacked (2020 paper Tables 1 and 5)."""
+    def examples_saliencies(self) -> list[str]:
+        """Saliency instances whose classifier is attacked: Zhang Fig. 1's examples, whose
+        few maps the figure computes itself (it plans no saliency job)."""
         return [s for s in self.saliencies if self.grid_of(self.classifier_of("saliency", s))]
+
+    @cached_property
+    def shift_saliencies(self) -> list[str]:
+        """Saliency instances with the 2020 paper's Tables 1 and 5 (how far each attack moves
+        the maps): those of :attr:`examples_saliencies`, where a compared paper reads the
+        tables or the run compares with none (then every table is the result). Their maps of
+        every attack are made for these tables; elsewhere only a detector's fits read maps."""
+        wanted = {f"saliency_{t}" for t in SHIFT_TABLES}
+        read = not self.papers or wanted & tables_read(self.papers, self.reference)
+        return self.examples_saliencies if read else []
 
     @property
     def layer_study(self) -> dict | None:
@@ -190,7 +203,7 @@ class Plan:
             fig("cross_attack"),
             fig("detectability"),
             *([fig("fit_test")] if self.explicit_fits else []),
-            *[fig(f"examples_{s}") for s in self.shift_saliencies],
+            *[fig(f"examples_{s}") for s in self.examples_saliencies],
             *[p.table(f"saliency_{t}_{s}") for s in self.shift_saliencies for t in SHIFT_TABLES],
             *[fig(f"classifier_training_{c}") for c in self.classifiers],
             *[p.table(f"depth_sweep_{d}") for d in self.depth_detectors],

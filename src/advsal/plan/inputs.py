@@ -90,9 +90,13 @@ class Inputs:
         return out.add("sal", grid, lambda a, e: self.p.saliency(saliency, a, e))
 
     def examples(self, saliency: str) -> Named:
-        out = self.shift(saliency)
-        out.files["chosen"] = self.p.table("chosen_eps")
-        return out
+        """f, the chosen eps, the test adversarials of every static (attack, eps) of f and a
+        trained method's state: the figure maps its few images itself."""
+        clf = self.plan.classifier_of("saliency", saliency)
+        out = self._base(
+            clf, chosen=self.p.table("chosen_eps"), saliency_state=self._state(saliency)
+        )
+        return out.add("adv", self.plan.grid_of(clf), lambda a, e: self.p.adv(a, e, "test"))
 
     # -- detectors ------------------------------------------------------------------------------
     def _detector_reads(self, detector: str) -> tuple[Named, str | None]:
