@@ -33,4 +33,4 @@ check_sized()
 rule all:
     default_target: True
     input:
-        P.final_targets(),
+        PLAN.final_targets(),

@@ -33,11 +33,11 @@ DEVICE = re.compile(r"INFO device (cuda(?::(\d+))?|cpu),")
 # the rules each measured family stands for (bench/preset_resources.py scales them by it)
 FAMILIES = {
     "train": ("train_classifier", "train_certified", "train_saliency"),
-    "attack": ("attack", "dynamic_attack", "attack_certified"),
+    "attack": ("attack", "retraining_attack", "attack_certified"),
     "detector": (
         "train_detector",
         "train_detector_seeded",
-        "train_dynamic_detector",
+        "retrain_detector",
         "evaluate_detector",
         "depth_sweep",
         "paired_table",

@@ -81,11 +81,11 @@ RULES = {
     ),
     "evaluate_detector": ("attacked", []),
     "paired_table": ("attacked", []),
-    "train_dynamic_detector": (
+    "retrain_detector": (
         "attacked",
         [("attacks", "{attack}", "training", "epochs"), ("attacks", "{attack}", "steps")],
     ),
-    "dynamic_attack": (
+    "retraining_attack": (
         ("attacks", "{attack}", "test_limit"),
         [("attacks", "{attack}", "steps"), ("attacks", "{attack}", "sigma")],
     ),

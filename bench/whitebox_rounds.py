@@ -18,7 +18,7 @@ import yaml
 
 from advsal.config import load
 from advsal.plan import Plan
-from advsal.stages.retraining import dynamic_attack, train_dynamic_detector
+from advsal.stages.retraining import Retraining, retrain_detector, retraining_attack
 
 
 def main() -> None:
@@ -45,41 +45,22 @@ def main() -> None:
     rows = []
     for det in args.detectors:
         files = plan.inputs.retrain(args.attack, eps, det, args.seed).files
-        sal = plan.saliency_settings(plan.saliency_of(det))
-        history = train_dynamic_detector(
+        job = Retraining(
             args.attack,
-            settings,
             eps,
             det,
-            plan.detector_settings(det),
-            files["data"],
-            files["classifier"],
-            files["detector"],
-            out / f"{det}.pt",
-            out / f"{det}_history.csv",
-            saliency=sal,
-            saliency_state=files.get("saliency_state"),
-            options=options,
+            settings,
+            files,
+            options,
             **runtime,
+            detector_settings=plan.detector_settings(det),
+            saliency=plan.saliency_settings(plan.saliency_of(det)),
         )
+        history = retrain_detector(job, out / f"{det}.pt", out / f"{det}_history.csv")
         print(f"\n{det}: adversarial training, epoch by epoch (mixed validation set)")
         print(pd.DataFrame(history).round(3).to_string(index=False))
         for version, model in (("static", files["detector"]), ("dynamic", out / f"{det}.pt")):
-            frame = dynamic_attack(
-                args.attack,
-                settings,
-                eps,
-                det,
-                version,
-                files["data"],
-                files["classifier"],
-                model,
-                out / f"{det}_{version}.csv",
-                saliency=sal,
-                saliency_state=files.get("saliency_state"),
-                options=options,
-                **runtime,
-            )
+            frame = retraining_attack(job, version, model, out / f"{det}_{version}.csv")
             rows.append(frame)
     table = pd.concat(rows, ignore_index=True)
     cols = ["detector", "version", "accuracy_adv", "detector_flags_adv", "detector_flags_clean"]

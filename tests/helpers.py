@@ -2,16 +2,60 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 import sys
 from pathlib import Path
 
 import torch
+import yaml
 
 from advsal.models import build
 from advsal.training import fit_classifier
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+# the default and the tiny config as written (yaml, not resolved)
+DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
+TINY = yaml.safe_load((ROOT / "config" / "tiny.yaml").read_text())
+
+# a run's setting (advsal.paper.run_setting): MNIST, MNIST-NET f and a ResNet-8 r
+SETTING = {
+    "dataset": "mnist",
+    "dataset_name": "mnist5k",
+    "shape": [1, 28, 28],
+    "test_images": 300,
+    "classifiers": {
+        "f": {"arch": "mnist_net", "params": {}},
+        "r": {"arch": "resnet", "params": {"blocks": 1, "width": 8}},
+    },
+    "detectors": {
+        "jsd": {"type": "jsd", "classifier": "f"},
+        "id": {"type": "id", "classifier": "f"},
+        "metzen": {"type": "metzen", "classifier": "r"},
+    },
+    "attacks": {
+        "fgsm": {"type": "fgsm", "classifier": "f"},
+        "bim": {"type": "bim", "classifier": "f"},
+        "bim2020": {"type": "bim", "classifier": "f"},
+        "deepfool": {"type": "deepfool", "classifier": "f"},
+        "jsma": {"type": "jsma", "classifier": "f"},
+        "rfgsm": {"type": "fgsm", "classifier": "r"},
+        "rbim": {"type": "bim", "classifier": "r"},
+    },
+    "certified": {"side": 7, "flow_budget": 15.0, "images": 300},
+}
+
+
+def config_with(tmp_path: Path, **sections) -> list[Path]:
+    """The default config with ``sections`` merged in, written to ``tmp_path/c.yaml``."""
+    from advsal.config.load import merge
+
+    cfg = copy.deepcopy(DEFAULT)
+    merge(cfg, sections)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return [tmp_path / "c.yaml"]
 
 
 # what a clone of the workflow holds besides the library (installed from src/)

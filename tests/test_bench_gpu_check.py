@@ -65,7 +65,7 @@ def test_preset_estimates_take_the_measured_speedup_per_rule_family(tmp_path):
     assert resources.gpu_speedup("attack", measured) == resources.GPU_SPEEDUP  # none measured
     measured.write_text(
         "family,rules,cpu_core_s,gpu_s,speedup,peak_gpu_mb,device\n"
-        "attack,attack dynamic_attack,8.5,0.1,85.0,900,H100\n"
+        "attack,attack retraining_attack,8.5,0.1,85.0,900,H100\n"
         "detector,train_detector evaluate_detector,2.9,0.2,14.5,500,H100\n"
     )
     assert resources.gpu_speedup("attack", measured) == 85.0

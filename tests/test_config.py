@@ -12,9 +12,7 @@ from advsal.config import ConfigError, complete, resolve, validate
 from advsal.config.load import merge
 from advsal.plan import Plan
 from advsal.tokens import eps_token
-from tests.helpers import ROOT, snakemake_command
-
-DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
+from tests.helpers import DEFAULT, ROOT, config_with, snakemake_command
 
 
 def _bad(path: str, value):
@@ -224,15 +222,8 @@ def test_eps_rules_for_eps_less_and_eps_attacks():
     assert ("cw", "none") in grid and ("jsma", "none") in grid
 
 
-def _with(tmp_path, **sections):
-    cfg = copy.deepcopy(DEFAULT)
-    merge(cfg, sections)
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return [tmp_path / "c.yaml"]
-
-
 def test_a_dynamic_attack_meets_every_detector_of_its_classifier(tmp_path):
-    plan = Plan(resolve(_with(tmp_path)))
+    plan = Plan(resolve(config_with(tmp_path)))
     cfg = plan.done
     assert cfg["attacks"]["dynamic"]["against"] == ["jsd", "id"]
     assert cfg["attacks"]["dynamic"]["against_fit"] == "bim"
@@ -263,14 +254,14 @@ def test_a_dynamic_attack_meets_every_detector_of_its_classifier(tmp_path):
 )
 def test_dynamic_attack_errors_name_the_key(tmp_path, attacks, message):
     with pytest.raises(ConfigError, match=message):
-        resolve(_with(tmp_path, attacks=attacks))
+        resolve(config_with(tmp_path, attacks=attacks))
 
 
 def test_metzen_detector_and_classifier_settings_are_checked(tmp_path):
     with pytest.raises(ConfigError, match=r"classifiers\.resnet\.params: .*depth"):
-        resolve(_with(tmp_path, classifiers={"resnet": {"params": {"depth": 3}}}))
+        resolve(config_with(tmp_path, classifiers={"resnet": {"params": {"depth": 3}}}))
     with pytest.raises(ConfigError, match=r"classifiers\.resnet\.optimizer"):
-        resolve(_with(tmp_path, classifiers={"resnet": {"optimizer": "rmsprop"}}))
+        resolve(config_with(tmp_path, classifiers={"resnet": {"optimizer": "rmsprop"}}))
 
 
 def test_the_certified_section_fills_its_defaults_and_names_a_bad_key():
@@ -309,3 +300,16 @@ def test_a_split_larger_than_a_builtin_dataset_is_refused_before_any_job(dataset
     with pytest.raises(ConfigError, match=r"^config error at dataset\.split: ") as err:
         validate(cfg)
     assert words in str(err.value)
+
+
+def test_an_attacks_pipeline_keys_are_declared_once_in_the_schema():
+    """advsal.attacks reads the schema: a key marked there is the pipeline's, the rest (and
+    the x-constructor ones) reach the attack's constructor."""
+    from advsal.attacks import attack_params, pipeline_keys
+    from advsal.config.check import load_schema
+
+    props = load_schema()["properties"]["attacks"]["additionalProperties"]["properties"]
+    assert set(pipeline_keys()) == set(props) - {"detector_weight"}
+    assert set(pipeline_keys(retraining_only=True)) == {"seeds", "sigma", "training", "test_limit"}
+    spec = {"type": "bim", "eps": [0.1], "against": "jsd", "steps": 5, "detector_weight": 2.0}
+    assert attack_params(spec) == {"steps": 5, "detector_weight": 2.0}

@@ -12,7 +12,7 @@ from advsal.config import ConfigError, complete, resolve
 from advsal.detectors import DETECTORS, load_detector, save_detector
 from advsal.stages.paired import pair_rows
 from advsal.tables.detection import _spread_agnostic
-from tests.test_config import _with
+from tests.helpers import config_with
 
 
 class _Fixed(nn.Module):
@@ -112,7 +112,7 @@ def test_the_one_agnostic_fit_stands_for_every_attack_in_the_tables():
 
 
 def test_contrast_config_is_one_clean_fit_and_its_errors_name_the_key(tmp_path):
-    cfg = complete(resolve(_with(tmp_path)))
+    cfg = complete(resolve(config_with(tmp_path)))
     spec = cfg["detectors"]["lan_contrast"]
     assert spec["fit"] == [["clean", "none"]] and spec["saliency"] == "lan"
     assert "lan_contrast" not in cfg["attacks"]["dynamic"]["against"]
@@ -130,4 +130,4 @@ def test_contrast_config_is_one_clean_fit_and_its_errors_name_the_key(tmp_path):
     ]
     for sections, message in bad:
         with pytest.raises(ConfigError, match=message):
-            resolve(_with(tmp_path, **sections))
+            resolve(config_with(tmp_path, **sections))

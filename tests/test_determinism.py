@@ -12,7 +12,7 @@ from advsal.plan import Plan
 from advsal.stages.attack import make_attack
 from advsal.stages.classifier import train_classifier
 from advsal.stages.data import make_data
-from tests.test_pipeline import TINY
+from tests.helpers import TINY
 
 
 def _run(tmp, config):

@@ -16,8 +16,7 @@ from advsal.paper.kinds import CALIBRATED, FAILS, HOLDS, NOT_COMPARABLE, NOT_RUN
 from advsal.paper.markdown import comparison_markdown, counts
 from advsal.paper.protocol import departures
 from advsal.paper.reference import Context
-from tests.helpers import ROOT, paper_rows
-from tests.test_paper import SETTING
+from tests.helpers import ROOT, SETTING, paper_rows
 
 REF = load_reference()
 

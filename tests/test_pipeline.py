@@ -24,12 +24,9 @@ from advsal.plan import Plan
 from advsal.plots.base import STRICT_ENV
 from advsal.stages.figures import example_rows
 from advsal.tables import read_table
-from tests.helpers import ROOT, clone_workflow, job_stats, snakemake_command
+from tests.helpers import ROOT, TINY, clone_workflow, job_stats, snakemake_command
 
 VERSIONS = ("static", "dynamic")
-
-# the tiny config (also `make smoke`): two classifiers, every attack, saliency and detector kind
-TINY = yaml.safe_load((ROOT / "config" / "tiny.yaml").read_text())
 
 
 def snakemake(workdir: Path, *args: str, env=None, check=True) -> subprocess.CompletedProcess:
@@ -171,7 +168,7 @@ def test_dynamic_adversary_against_every_detector(run):
         assert one.loc[key, "detector_flags_adv"] < zero.loc[key, "detector_flags_adv"], det
     adaptive = read_table(r / "tables/adaptive.csv")
     assert len(adaptive) == 3 * 2
-    assert (r / "dynamic/dyn/0.2/jsd/seed0/history.csv").exists()
+    assert (r / "retraining/dyn/0.2/jsd/seed0/history.csv").exists()
     sweep = read_table(r / "tables/depth_sweep_metzen.csv")
     assert list(sweep["ad"]) == [0, 1, 2, 3, 4] and set(sweep["attack"]) == {"fgsm2"}
     assert list(sweep["layer"]) == ["input", "stem", "stage1", "stage2", "stage3"]
@@ -268,7 +265,7 @@ def test_whitebox_attack_before_and_after_adversarial_training_over_seeds(run):
     weights = [torch.load(p, weights_only=True)["state_dict"] for p in fits]
     assert any(not torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
     rows = pd.concat(
-        [read_table(r / f"dynamic/wb/1.0/spd/seed{k}/{v}.csv") for k in (0, 1) for v in VERSIONS]
+        [read_table(r / f"retraining/wb/1.0/spd/seed{k}/{v}.csv") for k in (0, 1) for v in VERSIONS]
     )
     assert sorted(rows["seed"]) == [0, 0, 1, 1] and rows["sigma"].isna().all()
     assert (rows["n"] == 40).all() and (rows["linf"] <= 1.0).all()

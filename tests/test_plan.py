@@ -111,7 +111,7 @@ def test_whitebox_jobs_read_the_seeded_fit_of_against_fit_and_the_trained_salien
     static = _files(plan, plan.inputs.versus("wb", "1.0", "spd", 1, "static"))
     assert static == retrain
     retrained = _files(plan, plan.inputs.versus("wb", "1.0", "spd", 1, "dynamic"))
-    assert retrained == {**retrain, "detector": "dynamic/wb/1.0/spd/seed1/dynamic_detector.pt"}
+    assert retrained == {**retrain, "detector": "retraining/wb/1.0/spd/seed1/retrained_detector.pt"}
     assert plan.whitebox == [("wb", "1.0", "spd", 0), ("wb", "1.0", "spd", 1)]
 
 

@@ -23,7 +23,7 @@ def test_metzen_cifar10_plans_every_figure(tmp_path):
     # fgsm, bim, bim_l2 at 4 budgets, deepfool and deepfool_linf: 14 detectors, 14 attack jobs
     assert jobs["train_detector"] == 14 and jobs["attack"] == 14
     assert jobs["depth_sweep"] == 1 and jobs["figure_depth_sweep"] == 1
-    assert jobs["train_dynamic_detector"] == 1 and jobs["dynamic_attack"] == 2
+    assert jobs["retrain_detector"] == 1 and jobs["retraining_attack"] == 2
     assert jobs["figure_dynamic"] == 1 and jobs["paper_comparison"] == 1
 
 
@@ -34,7 +34,7 @@ def test_metzen_imagenet10_plans_on_a_user_folder(tmp_path):
     jobs = _dry_run(tmp_path, "metzen_imagenet10.yaml", "--config", f"dataset={{root: {folder}}}")
     assert jobs["train_detector"] == 3 * 3 + 2
     assert "depth_sweep" not in jobs  # Metzen ran the sweep on CIFAR-10 only
-    assert "dynamic_attack" not in jobs
+    assert "retraining_attack" not in jobs
     assert jobs["figure_paper"] == 1  # its Sec. 4.2 claims (metzen2017_imagenet10)
 
 

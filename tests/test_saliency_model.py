@@ -291,6 +291,7 @@ def test_versus_jsd_not_better_than_id_fails_when_jsd_wins_most_attacks():
 def test_a_combined_detector_is_fitted_and_scored_on_the_mix(tmp_path):
     """train_detector on two sources at once, then evaluate_detector's extra `all` cell (an
     image-only kind: no maps anywhere)."""
+    from advsal.stages.common import Job
     from advsal.stages.data import make_data
     from advsal.stages.detector import evaluate_detector, train_detector
 
@@ -310,17 +311,15 @@ def test_a_combined_detector_is_fitted_and_scored_on_the_mix(tmp_path):
         "batch_size": 20,
         "betas": [0.9, 0.999],
     }
-    rt = {"seed": 0, "device": "cpu"}
+    job = Job("id", settings, seed=0, device="cpu", files={"data": tmp_path / "d"})
     fitted = {}
     for key, sources in [*((k, {k: v}) for k, v in advs.items()), (("all", "none"), advs)]:
         out = tmp_path / f"{key[0]}.pt"
         adv = {s: {k: v[s] for k, v in sources.items()} for s in ("train", "val")}
-        train_detector("id", settings, *key, tmp_path / "d", adv, out, tmp_path / "h.csv", **rt)
+        train_detector(job, *key, adv, out, tmp_path / "h.csv")
         fitted[key] = out
     tests = {k: (v["test"], None) for k, v in advs.items()}
-    frame = evaluate_detector(
-        "id", settings, tmp_path / "d", fitted, tests, tmp_path / "e.csv", combined=list(advs), **rt
-    )
+    frame = evaluate_detector(job, fitted, tests, tmp_path / "e.csv", combined=list(advs))
     mix = frame[frame["attack_test"] == "all"]
     assert list(mix["attack_fit"]) == ["all"] and int(mix["n_adv"].iloc[0]) == 20
     assert len(frame) == 3 * 2 + 1  # every fit on both tests, plus the mix

@@ -4,22 +4,22 @@
 # and, where the detector reads saliency, the saliency instance's trained state.
 rule attack:
     input:
-        unpack(lambda wc: I.attack(wc.attack, wc.eps).files),
+        unpack(lambda wc: INPUTS.attack(wc.attack, wc.eps).files),
     output:
-        adv=[PATHS.adv("{attack}", "{eps}", split) for split in P.splits],
-        stats=[PATHS.adv("{attack}", "{eps}", split, "json") for split in P.splits],
+        adv=[PATHS.adv("{attack}", "{eps}", split) for split in PLAN.splits],
+        stats=[PATHS.adv("{attack}", "{eps}", split, "json") for split in PLAN.splits],
     params:
-        splits=P.splits,
-        settings=lambda wc: P.attack_settings(wc.attack),
-        against=lambda wc: P.against_settings(wc.attack),
+        splits=PLAN.splits,
+        settings=lambda wc: PLAN.attack_settings(wc.attack),
+        against=lambda wc: PLAN.against_settings(wc.attack),
         options=config["attack_options"],
         runtime=RUNTIME,
         code=code("attack"),
     log:
-        f"{R}/logs/attacks/{{attack}}_{{eps}}.log",
+        f"{RUN_DIR}/logs/attacks/{{attack}}_{{eps}}.log",
     benchmark:
-        f"{R}/benchmarks/attacks/{{attack}}_{{eps}}.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/attacks/{{attack}}_{{eps}}.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("attack"),
@@ -31,13 +31,13 @@ rule attack:
 
 rule attack_summary:
     input:
-        [PATHS.adv(a, e, s, "json") for a, e in P.grid for s in P.splits],
+        [PATHS.adv(a, e, s, "json") for a, e in PLAN.grid for s in PLAN.splits],
     output:
         PATHS.attack_summary,
     params:
         code=code("attack_summary"),
     log:
-        f"{R}/logs/attack_summary.log",
+        f"{RUN_DIR}/logs/attack_summary.log",
     conda:
         "../../envs/advsal.yaml"
     script:

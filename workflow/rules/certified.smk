@@ -8,14 +8,14 @@ rule train_certified:
         metrics=PATHS.net("{model}", "metrics.json"),
         history=PATHS.net("{model}", "history.csv"),
     params:
-        settings=lambda wc: P.net_settings(wc.model),
+        settings=lambda wc: PLAN.net_settings(wc.model),
         runtime=RUNTIME,
         code=code("train_certified"),
     log:
-        f"{R}/logs/certified/train_{{model}}.log",
+        f"{RUN_DIR}/logs/certified/train_{{model}}.log",
     benchmark:
-        f"{R}/benchmarks/certified/train_{{model}}.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/certified/train_{{model}}.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("train_certified"),
@@ -32,16 +32,16 @@ rule attack_certified:
     output:
         PATHS.net("{model}", "stadv.csv"),
     params:
-        side=P.certified.get("side"),
-        test_limit=P.certified.get("test_limit"),
-        attack=P.certified.get("attack"),
+        side=PLAN.certified.get("side"),
+        test_limit=PLAN.certified.get("test_limit"),
+        attack=PLAN.certified.get("attack"),
         runtime=RUNTIME,
         code=code("attack_certified"),
     log:
-        f"{R}/logs/certified/attack_{{model}}.log",
+        f"{RUN_DIR}/logs/certified/attack_{{model}}.log",
     benchmark:
-        f"{R}/benchmarks/certified/attack_{{model}}.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/certified/attack_{{model}}.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("attack_certified"),
@@ -58,13 +58,13 @@ rule certify:
     output:
         PATHS.net("{model}", "certificates.csv"),
     params:
-        settings={k: P.certified.get(k) for k in ("side", "test_limit", "eps", "tighten_steps", "sdp_limit")},
+        settings={k: PLAN.certified.get(k) for k in ("side", "test_limit", "eps", "tighten_steps", "sdp_limit")},
         seed=config["seed"],
         code=code("certify"),
     log:
-        f"{R}/logs/certified/certify_{{model}}.log",
+        f"{RUN_DIR}/logs/certified/certify_{{model}}.log",
     benchmark:
-        f"{R}/benchmarks/certified/certify_{{model}}.tsv"
+        f"{RUN_DIR}/benchmarks/certified/certify_{{model}}.tsv"
     threads: 1  # small batched eigendecompositions and SCS: 2 threads ran 10x slower here
     resources:
         **sized("certify"),
@@ -76,18 +76,18 @@ rule certify:
 
 rule certified_table:
     input:
-        metrics=[PATHS.net(m, "metrics.json") for m in P.nets],
-        attacks=[PATHS.net(m, "stadv.csv") for m in P.nets],
-        certificates=[PATHS.net(m, "certificates.csv") for m in P.nets],
+        metrics=[PATHS.net(m, "metrics.json") for m in PLAN.nets],
+        attacks=[PATHS.net(m, "stadv.csv") for m in PLAN.nets],
+        certificates=[PATHS.net(m, "certificates.csv") for m in PLAN.nets],
     output:
         table("certified"),
     params:
-        models=P.nets,
-        eps=P.certified.get("eps"),
-        budget=(P.certified.get("attack") or {}).get("eps"),
+        models=PLAN.nets,
+        eps=PLAN.certified.get("eps"),
+        budget=(PLAN.certified.get("attack") or {}).get("eps"),
         code=code("certified_table"),
     log:
-        f"{R}/logs/certified/table.log",
+        f"{RUN_DIR}/logs/certified/table.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -101,11 +101,11 @@ rule figure_certified:
     output:
         in_report(figure("certified"), "certified_figure", "Figures"),
     params:
-        models=P.nets,
+        models=PLAN.nets,
         plots=PLOTS,
         code=code("figure_certified"),
     log:
-        f"{R}/logs/figures/certified.log",
+        f"{RUN_DIR}/logs/figures/certified.log",
     conda:
         "../../envs/advsal.yaml"
     script:

@@ -7,14 +7,14 @@ rule train_classifier:
         metrics=PATHS.classifier("{classifier}", "metrics.json"),
         history=PATHS.classifier("{classifier}", "history.csv"),
     params:
-        settings=lambda wc: P.classifier_settings(wc.classifier),
+        settings=lambda wc: PLAN.classifier_settings(wc.classifier),
         runtime=RUNTIME,
         code=code("train_classifier"),
     log:
-        f"{R}/logs/classifiers/{{classifier}}.log",
+        f"{RUN_DIR}/logs/classifiers/{{classifier}}.log",
     benchmark:
-        f"{R}/benchmarks/classifiers/{{classifier}}.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/classifiers/{{classifier}}.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("train_classifier"),

@@ -38,18 +38,18 @@ try:
         default=f"{workflow.basedir}/config.yaml",
     )
     check_paper_keys(_resolved, REFERENCE)  # and the reference file's schema, before any job
-    P = Plan(_resolved, REFERENCE)
+    PLAN = Plan(_resolved, REFERENCE)
 except ConfigError as err:
     stop(err)
 config.clear()
 config.update(_resolved)  # as written, with the schema's defaults: options, not instances
-# Read instance settings (an attack's classifier, a detector's saliency or fits) only through P
-# (P.done holds the completed copy); `config` has only what the user wrote.
+# Read instance settings (an attack's classifier, a detector's saliency or fits) only through PLAN
+# (PLAN.done holds the completed copy); `config` has only what the user wrote.
 
-I = P.inputs  # what each job reads, by name
-PATHS = P.paths
-R = PATHS.root
-RES = config["resources"]
+INPUTS = PLAN.inputs  # what each job reads, by name
+PATHS = PLAN.paths
+RUN_DIR = PATHS.root
+RESOURCES = config["resources"]
 PLOTS = config["plots"]
 RUNTIME = {"seed": config["seed"], "device": config["device"]}
 
@@ -84,13 +84,13 @@ def sized(rule):
     """A torch rule's `mem_mb` and `runtime` (minutes, what a cluster job asks for):
     resources.rules.<rule>, else the resources' own (a preset's estimates; config/README.md, "Presets")."""
     _SIZED.add(rule)
-    own = {**{k: RES[k] for k in ("mem_mb", "runtime") if k in RES}, **RES["rules"].get(rule, {})}
+    own = {**{k: RESOURCES[k] for k in ("mem_mb", "runtime") if k in RESOURCES}, **RESOURCES["rules"].get(rule, {})}
     return own
 
 
 def check_sized():
     """Once the rules exist, check that resources.rules names only rules taking its sizes."""
-    for name in RES["rules"]:
+    for name in RESOURCES["rules"]:
         if name not in _SIZED:
             known = ", ".join(sorted(_SIZED))
             stop(ConfigError(f"config error at resources.rules.{name}: no such rule ({known})"))
@@ -107,16 +107,16 @@ def _one_of(names):
 
 
 wildcard_constraints:
-    classifier=_one_of(P.classifiers),
-    attack=_one_of(P.attacks + [COMBINED, CLEAN]),
-    saliency=_one_of(P.saliencies),
-    detector=_one_of(P.detectors),
+    classifier=_one_of(PLAN.classifiers),
+    attack=_one_of(PLAN.attacks + [COMBINED, CLEAN]),
+    saliency=_one_of(PLAN.saliencies),
+    detector=_one_of(PLAN.detectors),
     split="train|val|test",
     version="static|dynamic",
     eps=r"[0-9][0-9.e+-]*|none",
     seed=r"[0-9]+",
     model="plain|certified",
-    paper=_one_of(P.papers),
+    paper=_one_of(PLAN.papers),
 
 
 def code(script):

@@ -7,9 +7,9 @@ rule data:
         seed=config["seed"],
         code=code("data"),
     log:
-        f"{R}/logs/data.log",
+        f"{RUN_DIR}/logs/data.log",
     benchmark:
-        f"{R}/benchmarks/data.tsv"
+        f"{RUN_DIR}/benchmarks/data.tsv"
     threads: 1
     resources:
         **sized("data"),

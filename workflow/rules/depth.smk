@@ -2,21 +2,21 @@
 # classifier that numbers them, one head per AD(i) per attack at its chosen eps, f run once.
 rule depth_sweep:
     input:
-        unpack(lambda wc: I.depth(wc.detector).files),
+        unpack(lambda wc: INPUTS.depth(wc.detector).files),
     output:
         in_report(PATHS.table("depth_sweep_{detector}"), "depth_sweep", "Tables"),
     params:
-        pairs=lambda wc: I.depth(wc.detector).keys,
-        settings=lambda wc: P.detector_settings(wc.detector),
+        pairs=lambda wc: INPUTS.depth(wc.detector).keys,
+        settings=lambda wc: PLAN.detector_settings(wc.detector),
         evaluation={k: v for k, v in config["evaluation"].items() if k != "paper"},
         train_limit=config["attack_options"]["train_limit"],
         runtime=RUNTIME,
         code=code("depth_sweep"),
     log:
-        f"{R}/logs/depth_sweep_{{detector}}.log",
+        f"{RUN_DIR}/logs/depth_sweep_{{detector}}.log",
     benchmark:
-        f"{R}/benchmarks/depth_sweep_{{detector}}.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/depth_sweep_{{detector}}.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("depth_sweep"),

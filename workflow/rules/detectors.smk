@@ -3,21 +3,21 @@
 # kinds with needs_saliency, the frozen classifier only for kinds with needs_classifier.
 rule train_detector:
     input:
-        unpack(lambda wc: I.train_detector(wc.detector, wc.attack, wc.eps).files),
+        unpack(lambda wc: INPUTS.train_detector(wc.detector, wc.attack, wc.eps).files),
     output:
         model=PATHS.detector("{detector}", "{attack}", "{eps}"),
         history=PATHS.detector("{detector}", "{attack}", "{eps}", what="history.csv"),
     params:
-        pairs=lambda wc: I.train_detector(wc.detector, wc.attack, wc.eps).keys,
-        settings=lambda wc: P.detector_settings(wc.detector),
+        pairs=lambda wc: INPUTS.train_detector(wc.detector, wc.attack, wc.eps).keys,
+        settings=lambda wc: PLAN.detector_settings(wc.detector),
         train_limit=config["attack_options"]["train_limit"],
         runtime=RUNTIME,
         code=code("train_detector"),
     log:
-        f"{R}/logs/detectors/{{detector}}_{{attack}}_{{eps}}.log",
+        f"{RUN_DIR}/logs/detectors/{{detector}}_{{attack}}_{{eps}}.log",
     benchmark:
-        f"{R}/benchmarks/detectors/{{detector}}_{{attack}}_{{eps}}.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/detectors/{{detector}}_{{attack}}_{{eps}}.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("train_detector"),

@@ -2,20 +2,20 @@
 # classifier -> tidy cells -> tables. Which fits and test sets: advsal.plan.Inputs.evaluate.
 rule evaluate_detector:
     input:
-        unpack(lambda wc: I.evaluate(wc.detector).files),
+        unpack(lambda wc: INPUTS.evaluate(wc.detector).files),
     output:
         PATHS.eval_cells("{detector}"),
     params:
-        pairs=lambda wc: I.evaluate(wc.detector).keys,
-        settings=lambda wc: P.detector_settings(wc.detector),
-        combined=lambda wc: P.combined_fits(wc.detector),
+        pairs=lambda wc: INPUTS.evaluate(wc.detector).keys,
+        settings=lambda wc: PLAN.detector_settings(wc.detector),
+        combined=lambda wc: PLAN.combined_fits(wc.detector),
         runtime=RUNTIME,
         code=code("evaluate_detector"),
     log:
-        f"{R}/logs/eval/{{detector}}.log",
+        f"{RUN_DIR}/logs/eval/{{detector}}.log",
     benchmark:
-        f"{R}/benchmarks/eval/{{detector}}.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/eval/{{detector}}.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("evaluate_detector"),
@@ -30,21 +30,21 @@ rule evaluate_detector:
 # classifier is the transferred setting.
 rule paired_table:
     input:
-        unpack(lambda wc: I.paired(wc.detector).files),
+        unpack(lambda wc: INPUTS.paired(wc.detector).files),
     output:
         in_report(PATHS.table("paired_{detector}"), "paired", "Tables"),
     params:
-        pairs=lambda wc: I.paired(wc.detector).keys,
-        crafted_on=lambda wc: {a: P.classifier_of("attacks", a) for a, _ in P.paired(wc.detector)},
-        types=lambda wc: {a: P.done["attacks"][a]["type"] for a, _ in P.paired(wc.detector)},
-        own_classifier=lambda wc: P.classifier_of("detectors", wc.detector),
+        pairs=lambda wc: INPUTS.paired(wc.detector).keys,
+        crafted_on=lambda wc: {a: PLAN.classifier_of("attacks", a) for a, _ in PLAN.paired(wc.detector)},
+        types=lambda wc: {a: PLAN.done["attacks"][a]["type"] for a, _ in PLAN.paired(wc.detector)},
+        own_classifier=lambda wc: PLAN.classifier_of("detectors", wc.detector),
         runtime=RUNTIME,
         code=code("paired_table"),
     log:
-        f"{R}/logs/eval/paired_{{detector}}.log",
+        f"{RUN_DIR}/logs/eval/paired_{{detector}}.log",
     benchmark:
-        f"{R}/benchmarks/eval/paired_{{detector}}.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/eval/paired_{{detector}}.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("paired_table"),
@@ -56,7 +56,7 @@ rule paired_table:
 
 rule tables:
     input:
-        cells=[PATHS.eval_cells(d) for d in P.detectors],
+        cells=[PATHS.eval_cells(d) for d in PLAN.detectors],
         summary=PATHS.attack_summary,
     output:
         table1=table("table1"),
@@ -70,11 +70,11 @@ rule tables:
         combined=table("combined"),
     params:
         evaluation={k: v for k, v in config["evaluation"].items() if k != "paper"},
-        fits={d: P.fits_of(d) for d in P.detectors},
-        explicit=P.explicit_fits,
+        fits={d: PLAN.fits_of(d) for d in PLAN.detectors},
+        explicit=PLAN.explicit_fits,
         code=code("tables"),
     log:
-        f"{R}/logs/tables.log",
+        f"{RUN_DIR}/logs/tables.log",
     conda:
         "../../envs/advsal.yaml"
     script:

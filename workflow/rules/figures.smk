@@ -8,7 +8,7 @@ rule figure_eps_matrix:
         plots=PLOTS,
         code=code("figure_eps_matrix"),
     log:
-        f"{R}/logs/figures/eps_matrix_{{detector}}.log",
+        f"{RUN_DIR}/logs/figures/eps_matrix_{{detector}}.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -24,7 +24,7 @@ rule figure_cross_attack:
         plots=PLOTS,
         code=code("figure_cross_attack"),
     log:
-        f"{R}/logs/figures/cross_attack.log",
+        f"{RUN_DIR}/logs/figures/cross_attack.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -40,7 +40,7 @@ rule figure_detectability:
         plots=PLOTS,
         code=code("figure_detectability"),
     log:
-        f"{R}/logs/figures/detectability.log",
+        f"{RUN_DIR}/logs/figures/detectability.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -56,7 +56,7 @@ rule figure_classifier_training:
         plots=PLOTS,
         code=code("figure_classifier_training"),
     log:
-        f"{R}/logs/figures/classifier_training_{{classifier}}.log",
+        f"{RUN_DIR}/logs/figures/classifier_training_{{classifier}}.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -67,16 +67,16 @@ rule figure_classifier_training:
 # figure maps its few images itself: no saliency job for it).
 rule figure_examples:
     input:
-        unpack(lambda wc: I.examples(wc.saliency).files),
+        unpack(lambda wc: INPUTS.examples(wc.saliency).files),
     output:
         in_report(figure("examples_{saliency}"), "examples_figure", "Figures"),
     params:
-        pairs=lambda wc: I.examples(wc.saliency).keys,
-        settings=lambda wc: P.saliency_settings(wc.saliency),
+        pairs=lambda wc: INPUTS.examples(wc.saliency).keys,
+        settings=lambda wc: PLAN.saliency_settings(wc.saliency),
         plots=PLOTS,
         code=code("figure_examples"),
     log:
-        f"{R}/logs/figures/examples_{{saliency}}.log",
+        f"{RUN_DIR}/logs/figures/examples_{{saliency}}.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -93,7 +93,7 @@ rule figure_depth_sweep:
         plots=PLOTS,
         code=code("figure_depth_sweep"),
     log:
-        f"{R}/logs/figures/depth_sweep_{{detector}}.log",
+        f"{RUN_DIR}/logs/figures/depth_sweep_{{detector}}.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -110,7 +110,7 @@ rule figure_dynamic:
         plots=PLOTS,
         code=code("figure_dynamic"),
     log:
-        f"{R}/logs/figures/dynamic.log",
+        f"{RUN_DIR}/logs/figures/dynamic.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -129,7 +129,7 @@ rule figure_whitebox:
         false_alarms=load_reference(REFERENCE)["detection"]["false_alarms"],
         code=code("figure_whitebox"),
     log:
-        f"{R}/logs/figures/whitebox.log",
+        f"{RUN_DIR}/logs/figures/whitebox.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -145,7 +145,7 @@ rule figure_paired:
         plots=PLOTS,
         code=code("figure_paired"),
     log:
-        f"{R}/logs/figures/paired_{{detector}}.log",
+        f"{RUN_DIR}/logs/figures/paired_{{detector}}.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -160,10 +160,10 @@ rule figure_fit_test:
         in_report(figure("fit_test"), "fit_test_figure", "Figures"),
     params:
         plots=PLOTS,
-        titles={d: P.detector_kind(d).title or d for d in P.detectors},
+        titles={d: PLAN.detector_kind(d).title or d for d in PLAN.detectors},
         code=code("figure_fit_test"),
     log:
-        f"{R}/logs/figures/fit_test.log",
+        f"{RUN_DIR}/logs/figures/fit_test.log",
     conda:
         "../../envs/advsal.yaml"
     script:

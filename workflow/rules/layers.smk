@@ -2,20 +2,20 @@
 # classifier, clean vs each of its attacks at the chosen eps: a correlation per layer and maps.
 rule layer_study:
     input:
-        unpack(lambda wc: I.layer_study().files),
+        unpack(lambda wc: INPUTS.layer_study().files),
     output:
         table=in_report(PATHS.table("layer_study"), "layer_study", "Tables"),
         maps=PATHS.layer_maps,
     params:
-        pairs=lambda wc: I.layer_study().keys,
-        settings=P.layer_study,
+        pairs=lambda wc: INPUTS.layer_study().keys,
+        settings=PLAN.layer_study,
         runtime=RUNTIME,
         code=code("layer_study"),
     log:
-        f"{R}/logs/layer_study.log",
+        f"{RUN_DIR}/logs/layer_study.log",
     benchmark:
-        f"{R}/benchmarks/layer_study.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/layer_study.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("layer_study"),
@@ -35,7 +35,7 @@ rule figure_layer_study:
         plots=PLOTS,
         code=code("figure_layer_study"),
     log:
-        f"{R}/logs/figures/layer_study.log",
+        f"{RUN_DIR}/logs/figures/layer_study.log",
     conda:
         "../../envs/advsal.yaml"
     script:

@@ -4,18 +4,18 @@
 # networks, budgets) to tell like-for-like rows from proxies.
 rule paper_comparison:
     input:
-        unpack(lambda wc: I.paper(REFERENCE).files),
+        unpack(lambda wc: INPUTS.paper(REFERENCE).files),
     output:
         markdown=f"{PATHS.comparison}.md",
         csv=in_report(f"{PATHS.comparison}.csv", "paper_comparison", "Paper comparison"),
     params:
-        paper=P.papers,
-        setting=run_setting(P.done),
-        run=P.run,
+        paper=PLAN.papers,
+        setting=run_setting(PLAN.done),
+        run=PLAN.run,
         unstable=unstable_rows(config),  # bench/seed_spread.csv's rows for this config
         code=code("paper_comparison"),
     log:
-        f"{R}/logs/paper_comparison.log",
+        f"{RUN_DIR}/logs/paper_comparison.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -33,7 +33,7 @@ rule figure_paper:
         plots=PLOTS,
         code=code("figure_paper"),
     log:
-        f"{R}/logs/figures/paper_{{paper}}.log",
+        f"{RUN_DIR}/logs/figures/paper_{{paper}}.log",
     conda:
         "../../envs/advsal.yaml"
     script:

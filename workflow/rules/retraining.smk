@@ -11,66 +11,66 @@ use rule train_detector as train_detector_seeded with:
     params:
         runtime=seeded,
     log:
-        f"{R}/logs/detectors/{{detector}}_{{attack}}_{{eps}}_seed{{seed}}.log",
+        f"{RUN_DIR}/logs/detectors/{{detector}}_{{attack}}_{{eps}}_seed{{seed}}.log",
     benchmark:
-        f"{R}/benchmarks/detectors/{{detector}}_{{attack}}_{{eps}}_seed{{seed}}.tsv"
+        f"{RUN_DIR}/benchmarks/detectors/{{detector}}_{{attack}}_{{eps}}_seed{{seed}}.tsv"
 
 
-rule train_dynamic_detector:
+rule retrain_detector:
     input:
-        unpack(lambda wc: I.retrain(wc.attack, wc.eps, wc.detector, wc.seed).files),
+        unpack(lambda wc: INPUTS.retrain(wc.attack, wc.eps, wc.detector, wc.seed).files),
     output:
-        model=PATHS.retrained("{attack}", "{eps}", "{detector}", "{seed}", "dynamic_detector.pt"),
+        model=PATHS.retrained("{attack}", "{eps}", "{detector}", "{seed}", "retrained_detector.pt"),
         history=PATHS.retrained("{attack}", "{eps}", "{detector}", "{seed}", "history.csv"),
     params:
-        settings=lambda wc: P.attack_settings(wc.attack),
-        detector=lambda wc: P.detector_settings(wc.detector),
-        saliency=lambda wc: P.saliency_settings(P.saliency_of(wc.detector)),
+        settings=lambda wc: PLAN.attack_settings(wc.attack),
+        detector=lambda wc: PLAN.detector_settings(wc.detector),
+        saliency=lambda wc: PLAN.saliency_settings(PLAN.saliency_of(wc.detector)),
         options=config["attack_options"],
         runtime=seeded,
-        code=code("train_dynamic_detector"),
+        code=code("retrain_detector"),
     log:
-        f"{R}/logs/dynamic/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_training.log",
+        f"{RUN_DIR}/logs/retraining/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_training.log",
     benchmark:
-        f"{R}/benchmarks/dynamic/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_training.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/retraining/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_training.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
-        **sized("train_dynamic_detector"),
+        **sized("retrain_detector"),
     conda:
         "../../envs/advsal.yaml"
     script:
-        "../scripts/train_dynamic_detector.py"
+        "../scripts/retrain_detector.py"
 
 
-rule dynamic_attack:
+rule retraining_attack:
     input:
-        unpack(lambda wc: I.versus(wc.attack, wc.eps, wc.detector, wc.seed, wc.version).files),
+        unpack(lambda wc: INPUTS.versus(wc.attack, wc.eps, wc.detector, wc.seed, wc.version).files),
     output:
         PATHS.versus("{attack}", "{eps}", "{detector}", "{seed}", "{version}"),
     params:
-        settings=lambda wc: P.attack_settings(wc.attack),
-        saliency=lambda wc: P.saliency_settings(P.saliency_of(wc.detector)),
+        settings=lambda wc: PLAN.attack_settings(wc.attack),
+        saliency=lambda wc: PLAN.saliency_settings(PLAN.saliency_of(wc.detector)),
         options=config["attack_options"],
         runtime=seeded,
-        code=code("dynamic_attack"),
+        code=code("retraining_attack"),
     log:
-        f"{R}/logs/dynamic/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_{{version}}.log",
+        f"{RUN_DIR}/logs/retraining/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_{{version}}.log",
     benchmark:
-        f"{R}/benchmarks/dynamic/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_{{version}}.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/retraining/{{attack}}_{{eps}}_{{detector}}_seed{{seed}}_{{version}}.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
-        **sized("dynamic_attack"),
+        **sized("retraining_attack"),
     conda:
         "../../envs/advsal.yaml"
     script:
-        "../scripts/dynamic_attack.py"
+        "../scripts/retraining_attack.py"
 
 
 rule dynamic_tables:
     input:
-        [PATHS.versus(a, e, d, k, v) for a, e, d, k in P.dynamic for v in P.versions],
+        [PATHS.versus(a, e, d, k, v) for a, e, d, k in PLAN.dynamic for v in PLAN.versions],
     output:
         dynamic=table("dynamic"),
         adaptive=table("adaptive"),
@@ -78,7 +78,7 @@ rule dynamic_tables:
         threshold=config["evaluation"]["accuracy_threshold"],
         code=code("dynamic_tables"),
     log:
-        f"{R}/logs/dynamic_tables.log",
+        f"{RUN_DIR}/logs/dynamic_tables.log",
     conda:
         "../../envs/advsal.yaml"
     script:
@@ -87,13 +87,13 @@ rule dynamic_tables:
 
 rule whitebox_table:
     input:
-        [PATHS.versus(a, e, d, k, v) for a, e, d, k in P.whitebox for v in P.versions],
+        [PATHS.versus(a, e, d, k, v) for a, e, d, k in PLAN.whitebox for v in PLAN.versions],
     output:
         table("whitebox"),
     params:
         code=code("whitebox_table"),
     log:
-        f"{R}/logs/whitebox_table.log",
+        f"{RUN_DIR}/logs/whitebox_table.log",
     conda:
         "../../envs/advsal.yaml"
     script:

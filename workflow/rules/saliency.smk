@@ -2,19 +2,19 @@
 # (attack, eps) of its classifier. A trained method is fitted once first (train_saliency).
 rule train_saliency:
     input:
-        unpack(lambda wc: I.train_saliency(wc.saliency).files),
+        unpack(lambda wc: INPUTS.train_saliency(wc.saliency).files),
     output:
         model=PATHS.saliency_state("{saliency}"),
         history=PATHS.saliency_state("{saliency}", "history.csv"),
     params:
-        settings=lambda wc: P.saliency_settings(wc.saliency),
+        settings=lambda wc: PLAN.saliency_settings(wc.saliency),
         runtime=RUNTIME,
         code=code("train_saliency"),
     log:
-        f"{R}/logs/saliency/{{saliency}}_train.log",
+        f"{RUN_DIR}/logs/saliency/{{saliency}}_train.log",
     benchmark:
-        f"{R}/benchmarks/saliency/{{saliency}}_train.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/saliency/{{saliency}}_train.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("train_saliency"),
@@ -26,21 +26,21 @@ rule train_saliency:
 
 rule saliency_clean:
     input:
-        unpack(lambda wc: I.saliency(wc.saliency).files),
+        unpack(lambda wc: INPUTS.saliency(wc.saliency).files),
     output:
         PATHS.saliency("{saliency}"),
     params:
-        settings=lambda wc: P.saliency_settings(wc.saliency),
-        train_limit=lambda wc: P.saliency_settings(wc.saliency).get(
+        settings=lambda wc: PLAN.saliency_settings(wc.saliency),
+        train_limit=lambda wc: PLAN.saliency_settings(wc.saliency).get(
             "train_limit", config["attack_options"]["train_limit"]
         ),
         runtime=RUNTIME,
         code=code("saliency"),
     log:
-        f"{R}/logs/saliency/{{saliency}}_clean.log",
+        f"{RUN_DIR}/logs/saliency/{{saliency}}_clean.log",
     benchmark:
-        f"{R}/benchmarks/saliency/{{saliency}}_clean.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/saliency/{{saliency}}_clean.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("saliency_clean"),
@@ -52,19 +52,19 @@ rule saliency_clean:
 
 rule saliency_adv:
     input:
-        unpack(lambda wc: I.saliency(wc.saliency, wc.attack, wc.eps).files),
+        unpack(lambda wc: INPUTS.saliency(wc.saliency, wc.attack, wc.eps).files),
     output:
         PATHS.saliency("{saliency}", "{attack}", "{eps}"),
     params:
-        settings=lambda wc: P.saliency_settings(wc.saliency),
+        settings=lambda wc: PLAN.saliency_settings(wc.saliency),
         train_limit=None,
         runtime=RUNTIME,
         code=code("saliency"),
     log:
-        f"{R}/logs/saliency/{{saliency}}_{{attack}}_{{eps}}.log",
+        f"{RUN_DIR}/logs/saliency/{{saliency}}_{{attack}}_{{eps}}.log",
     benchmark:
-        f"{R}/benchmarks/saliency/{{saliency}}_{{attack}}_{{eps}}.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/saliency/{{saliency}}_{{attack}}_{{eps}}.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("saliency_adv"),
@@ -79,20 +79,20 @@ rule saliency_adv:
 # apart two attacks' maps of the same image are.
 rule saliency_shift:
     input:
-        unpack(lambda wc: I.shift(wc.saliency).files),
+        unpack(lambda wc: INPUTS.shift(wc.saliency).files),
     output:
         shift=in_report(PATHS.table("saliency_shift_{saliency}"), "saliency_shift", "Tables"),
         pairs=in_report(PATHS.table("saliency_pairs_{saliency}"), "saliency_pairs", "Tables"),
     params:
-        pairs=lambda wc: I.shift(wc.saliency).keys,
-        settings=lambda wc: P.saliency_settings(wc.saliency),
+        pairs=lambda wc: INPUTS.shift(wc.saliency).keys,
+        settings=lambda wc: PLAN.saliency_settings(wc.saliency),
         runtime=RUNTIME,
         code=code("saliency_shift"),
     log:
-        f"{R}/logs/saliency/{{saliency}}_shift.log",
+        f"{RUN_DIR}/logs/saliency/{{saliency}}_shift.log",
     benchmark:
-        f"{R}/benchmarks/saliency/{{saliency}}_shift.tsv"
-    threads: RES["threads"]
+        f"{RUN_DIR}/benchmarks/saliency/{{saliency}}_shift.tsv"
+    threads: RESOURCES["threads"]
     resources:
         gpu=gpu,
         **sized("saliency_shift"),

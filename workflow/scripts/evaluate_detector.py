@@ -2,22 +2,16 @@
 Inputs ``fit``, ``adv`` and ``sal`` are lists, by (attack, eps) in ``params.pairs``."""
 
 from advsal.runtime import log_to
-from advsal.stages.common import named_inputs
+from advsal.stages.common import Job, named_inputs
 from advsal.stages.detector import evaluate_detector
 
 inp, p = snakemake.input, snakemake.params
 named = named_inputs(inp, p.pairs)
 with log_to(snakemake.log[0]):
     evaluate_detector(
-        snakemake.wildcards.detector,
-        p.settings,
-        inp.data,
+        Job.of_rule(snakemake, snakemake.wildcards.detector),
         named["fit"],
         {c: (adv, named.get("sal", {}).get(c)) for c, adv in named["adv"].items()},
         snakemake.output[0],
-        classifier=inp.get("classifier"),
-        sal_clean=inp.get("sal_clean"),
         combined=p.combined,
-        **p.runtime,
-        threads=snakemake.threads,
     )

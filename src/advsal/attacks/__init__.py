@@ -1,5 +1,8 @@
 """Attacks by name: one module per family, one ``@ATTACKS.register`` per attack."""
 
+from functools import cache
+from pathlib import Path
+
 from advsal.attacks import cw as _cw  # noqa: F401  (registers cw)
 from advsal.attacks import deepfool as _deepfool  # noqa: F401  (deepfool, deepfool_linf)
 from advsal.attacks import dynamic as _dynamic  # noqa: F401  (dynamic)
@@ -10,22 +13,29 @@ from advsal.attacks import spatial as _spatial  # noqa: F401  (stadv)
 from advsal.attacks import whitebox as _whitebox  # noqa: F401  (whitebox)
 from advsal.attacks.base import ATTACKS, Attack, perturbation_stats
 
-__all__ = ["ATTACKS", "ATTACK_KEYS", "Attack", "attack_params", "perturbation_stats"]
+__all__ = ["ATTACKS", "Attack", "attack_params", "perturbation_stats", "pipeline_keys"]
 
-# keys of an attack instance that the pipeline reads; the rest go to the attack's constructor
-ATTACK_KEYS = (
-    "type",
-    "eps",
-    "classifier",
-    "against",
-    "against_fit",
-    "sigma",
-    "training",
-    "test_limit",
-    "seeds",
-)
+SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+@cache
+def _attack_properties() -> dict:
+    import yaml
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    return schema["properties"]["attacks"]["additionalProperties"]["properties"]
+
+
+def pipeline_keys(retraining_only: bool = False) -> tuple[str, ...]:
+    """The keys of an attack instance the pipeline reads, declared once: the attack schema's
+    properties less those marked ``x-constructor`` (or only those marked ``x-retraining``)."""
+    props = _attack_properties()
+    if retraining_only:
+        return tuple(k for k, v in props.items() if v.get("x-retraining"))
+    return tuple(k for k, v in props.items() if not v.get("x-constructor"))
 
 
 def attack_params(spec: dict) -> dict:
     """An attack's constructor arguments: its settings less the pipeline's keys."""
-    return {k: v for k, v in spec.items() if k not in ATTACK_KEYS}
+    keys = pipeline_keys()
+    return {k: v for k, v in spec.items() if k not in keys}

@@ -65,6 +65,9 @@ class Attack:
     uses_eps: bool = True
     retrains_detector: bool = False  # True: run per detector it attacks, retraining each
     sigma_grid: bool = False  # True: also per sigma (Metzen's dynamic adversary)
+    # True: a retraining attack's detector is fitted to this attack where the config names no
+    # against_fit (Metzen Sec. 4.1.2 fits the detector to the iterative l_inf attack)
+    default_against_fit: bool = False
     title: str = ""
 
     def __init__(

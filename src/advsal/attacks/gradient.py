@@ -29,6 +29,7 @@ class BIM(_Iterative):
     """Iterative l_inf: step alpha * sign(grad), clip to the eps-ball and [0, 1] each step."""
 
     title = "Iterative l_inf"
+    default_against_fit = True  # what a retraining attack's detector is fitted to by default
 
     def perturb(self, x, y):
         x_adv = x.clone()

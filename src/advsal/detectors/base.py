@@ -24,6 +24,9 @@ class Detector(nn.Module):
     attaches: bool = False  # reads f's features at an attachment point AD(i)
     # fitted on clean data alone (``fit_clean``), so one fit serves every attack
     attack_agnostic: bool = False
+    # classifies the saliency mask itself (``score`` gives f2's logits): scored pair by pair
+    # against f's label (Nguyen 2018 Tables 1-4, a detector's ``paired``)
+    contrasts: bool = False
     title: str = ""
 
     def __init__(self, in_shape, **params):

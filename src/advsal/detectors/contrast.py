@@ -24,6 +24,7 @@ class ContrastDetector(Detector):
     needs_saliency = True
     needs_classifier = True
     attack_agnostic = True
+    contrasts = True
     title = "LAN contrast"
 
     def __init__(self, in_shape, classifier=None, arch: str = "lenet", n_classes: int = 10):

@@ -141,7 +141,7 @@ class Plan:
             clf = self.classifier_of("detectors", d)
             return (
                 self.done["detectors"][d].get("depth_sweep", True)
-                and getattr(self.detector_kind(d), "attaches", False)
+                and self.detector_kind(d).attaches
                 and self.done["classifiers"][clf]["arch"] in ATTACHMENT_POINTS
                 and any(not self.is_against(a) for a, _ in self.grid_of(clf))
             )

@@ -163,7 +163,7 @@ class Inputs:
         """The attack against the static or the retrained (``dynamic``) detector."""
         out = self.retrain(attack, eps, detector, seed)
         if version == "dynamic":
-            retrained = self.p.retrained(attack, eps, detector, seed, "dynamic_detector.pt")
+            retrained = self.p.retrained(attack, eps, detector, seed, "retrained_detector.pt")
             out.files["detector"] = retrained
         return out
 

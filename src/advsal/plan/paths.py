@@ -52,8 +52,8 @@ class Paths:
 
     def retrained(self, attack: str, eps: str, detector: str, seed, what: str) -> str:
         """What one retraining attack against one detector and seed writes: the retrained
-        detector (``dynamic_detector.pt``), its history, and a table per detector version."""
-        return f"{self.root}/dynamic/{attack}/{eps}/{detector}/seed{seed}/{what}"
+        detector (``retrained_detector.pt``), its history, and a table per detector version."""
+        return f"{self.root}/retraining/{attack}/{eps}/{detector}/seed{seed}/{what}"
 
     def versus(self, attack: str, eps: str, detector: str, seed, version: str) -> str:
         """The attack's rows against the static or the retrained (``dynamic``) detector."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import torch
 
 from advsal import io
@@ -67,3 +69,25 @@ def build_saliency(settings: dict, classifier, state_path=None, device="cpu"):
             raise ValueError(f"saliency method {settings['method']!r} is trained: give its state")
         method.load_state(io.load_tensors(state_path, expect=("state",))["state"])
     return method.to(device)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a stage job is about and runs with: the instance (``name``, its ``settings``), the
+    files it reads by name (``data``, ``classifier``, ``sal_clean``, ...; a file the kind does
+    not read is absent) and its runtime. Scripts build it with :meth:`of_rule`."""
+
+    name: str
+    settings: dict
+    seed: int
+    device: str
+    files: dict = field(default_factory=dict)
+    threads: int | None = None
+
+    @classmethod
+    def of_rule(cls, snakemake, name: str) -> Job:
+        """The record of a Snakemake job: ``name`` (a wildcard's value), ``params.settings``,
+        ``params.runtime`` and the job's named inputs."""
+        p = snakemake.params
+        files = {k: v for k, v in snakemake.input.items() if isinstance(v, str)}
+        return cls(name, p.settings, **p.runtime, files=files, threads=snakemake.threads)

@@ -12,6 +12,7 @@ from advsal.detectors import DETECTORS, load_detector, save_detector
 from advsal.detectors.base import OnFrozen
 from advsal.runtime import progress, setup
 from advsal.stages.common import (
+    Job,
     load_adv,
     load_classifier,
     load_saliency,
@@ -30,34 +31,21 @@ def _inputs(cls, x, s):
 
 
 def train_detector(
-    name,
-    settings,
-    attack,
-    eps,
-    data,
-    adv,
-    out_model,
-    out_history,
-    *,
-    classifier=None,
-    sal_clean=None,
-    sal_adv=None,
-    train_limit=None,
-    seed,
-    device,
-    threads=None,
+    job: Job, attack, eps, adv, out_model, out_history, *, sal_adv=None, train_limit=None
 ):
     """Fit detector instance ``name`` on balanced clean + adversarial train data, select on val.
 
     ``adv`` maps split -> {(attack, eps): adversarial file}: one source, or several for the
     combined detector (Table 6), where each clean image is paired with its adversarial from one
     source, the sources shuffled evenly over the images. ``classifier`` / ``sal_*`` (``sal_adv``
-    maps (attack, eps) -> maps file) are given where the kind reads them."""
-    dev = setup(seed, device, threads, "detector", name, attack, eps)
+    maps (attack, eps) -> maps file) are given where the kind reads them; ``job.files``: data,
+    and the classifier and clean maps where the kind reads them."""
+    name, settings, seed, files = job.name, job.settings, job.seed, job.files
+    dev = setup(seed, job.device, job.threads, "detector", name, attack, eps)
     cls = DETECTORS.get(settings["type"])
-    splits = load_splits(data)
-    kw = {"classifier": load_classifier(classifier, dev)} if cls.needs_classifier else {}
-    sc = load_saliency(sal_clean) if cls.needs_saliency else None
+    splits = load_splits(files["data"])
+    kw = {"classifier": load_classifier(files["classifier"], dev)} if cls.needs_classifier else {}
+    sc = load_saliency(files["sal_clean"]) if cls.needs_saliency else None
     det = cls(tuple(splits.x["train"].shape[1:]), **settings["params"], **kw)
     training = {k: settings[k] for k in ("epochs", "lr", "batch_size", "betas")}
     if cls.attack_agnostic:
@@ -138,21 +126,7 @@ def pick_rows(parts, pick: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def evaluate_detector(
-    name,
-    settings,
-    data,
-    fitted,
-    tests,
-    out_csv,
-    *,
-    classifier=None,
-    sal_clean=None,
-    combined=None,
-    device,
-    seed,
-    threads=None,
-) -> pd.DataFrame:
+def evaluate_detector(job: Job, fitted, tests, out_csv, *, combined=None) -> pd.DataFrame:
     """``fitted`` maps (attack, eps) -> detector file; ``tests`` maps (attack, eps) ->
     (adversarial test file, saliency file or None). One tidy row per (fit, test) cell.
 
@@ -163,11 +137,12 @@ def evaluate_detector(
 
     from advsal.metrics import detection_metrics  # scikit-learn: ~1 s to import, only here
 
-    dev = setup(seed, device, threads, "evaluate", name)
-    cls = DETECTORS.get(settings["type"])
-    clf = load_classifier(classifier, dev) if cls.needs_classifier else None
-    x_clean = split_xy(load_splits(data), "test")[0]
-    s_clean = load_saliency(sal_clean)["test"] if cls.needs_saliency else None
+    name, seed, files = job.name, job.seed, job.files
+    dev = setup(seed, job.device, job.threads, "evaluate", name)
+    cls = DETECTORS.get(job.settings["type"])
+    clf = load_classifier(files["classifier"], dev) if cls.needs_classifier else None
+    x_clean = split_xy(load_splits(files["data"]), "test")[0]
+    s_clean = load_saliency(files["sal_clean"])["test"] if cls.needs_saliency else None
     test_sets = {
         key: (load_adv(adv), load_saliency(sal)["test"] if cls.needs_saliency else None)
         for key, (adv, sal) in tests.items()

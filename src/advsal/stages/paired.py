@@ -78,7 +78,7 @@ def paired_table(
     dev = setup(seed, device, threads, "paired", name)
     clf = load_classifier(classifier, dev).eval()
     det = load_detector(model, classifier=clf, device=dev)
-    if not hasattr(det, "score"):
+    if not det.contrasts:
         raise ValueError(f"detector {name!r} has no mask classifier: no paired table")
     x, y = split_xy(load_splits(data), "test")
     clean = _labels(det, clf, x, load_saliency(sal_clean)["test"], dev)

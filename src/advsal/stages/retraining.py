@@ -4,12 +4,12 @@ white-box attack of App. C).
 
 For such an attack instance, at one eps, against one detector instance, for each seed:
 
-- ``train_dynamic_detector``: the detector trained on the fly: each minibatch of clean training
+- ``retrain_detector``: the detector trained on the fly: each minibatch of clean training
   images has every image replaced by its adversarial with probability ``p_adv``, made against
   the detector as it is at that step (through the saliency it reads); the dynamic adversary's
   sigma is drawn uniformly from [0, 1] per batch. It starts from the static detector fitted to
   ``against_fit`` (``init: static``) or from a fresh one (``init: scratch``).
-- ``dynamic_attack``: the attack (at every sigma of the grid, where it has one) against one
+- ``retraining_attack``: the attack (at every sigma of the grid, where it has one) against one
   version of the detector (``static`` or ``dynamic``), on the test images. As in Metzen's paper
   (Sec. 4.1.2: "we ignore adversarial examples that do not cause a misclassification"),
   detectability is measured on the adversarials f misclassifies against the true label and their
@@ -22,6 +22,7 @@ The tables over these rows are :mod:`advsal.tables.retraining`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,54 @@ from advsal.training import batched, fit, predict
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: training jobs never need it
+
+
+@dataclass(frozen=True)
+class Retraining:
+    """One retraining job's record: the attack instance ``attack`` (its ``settings``) at ``eps``
+    against the detector instance ``detector`` (its ``detector_settings``, the ``saliency``
+    settings where it reads one), the run's ``options`` (``attack_options``), the files it
+    reads (``data``, ``classifier``, the static ``detector`` fitted to ``against_fit``, and a
+    trained saliency's ``saliency_state``) and its runtime."""
+
+    attack: str
+    eps: str
+    detector: str
+    settings: dict
+    files: dict
+    options: dict
+    seed: int
+    device: str
+    detector_settings: dict | None = None  # what retraining needs (the attack alone does not)
+    saliency: dict | None = None
+    threads: int | None = None
+
+    @classmethod
+    def of_rule(cls, snakemake) -> Retraining:
+        """The record of a ``retrain_detector`` or ``retraining_attack`` job."""
+        wc, p = snakemake.wildcards, snakemake.params
+        return cls(
+            wc.attack,
+            wc.eps,
+            wc.detector,
+            p.settings,
+            dict(snakemake.input.items()),
+            p.options,
+            **p.runtime,
+            detector_settings=p.get("detector"),
+            saliency=p.saliency,
+            threads=snakemake.threads,
+        )
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.attack, self.eps, self.detector
+
+    def frozen(self, device):
+        """f frozen and the saliency the detector reads (:func:`_frozen`)."""
+        return _frozen(
+            self.files["classifier"], self.saliency, self.files.get("saliency_state"), device
+        )
 
 
 def _frozen(classifier, saliency, saliency_state, device):
@@ -182,38 +231,22 @@ def _train_per_batch(det, cls, sal, atk_of, train, sets, training, desc) -> list
     return train(len(x_tr), step, validate, desc=desc)
 
 
-def train_dynamic_detector(
-    attack,
-    settings,
-    eps,
-    detector,
-    det_settings,
-    data,
-    classifier,
-    static,
-    out_model,
-    out_history,
-    *,
-    saliency=None,
-    saliency_state=None,
-    options,
-    seed,
-    device,
-    threads=None,
-) -> list[dict]:
-    """``settings``: the dynamic attack instance (``training``: epochs, p_adv, init);
-    ``det_settings``: the detector instance (its lr, betas, batch_size, params); ``static``:
-    the detector fitted to the static attack at this eps; ``saliency``: the saliency instance's
-    settings where the detector reads one."""
-    dev = setup(seed, device, threads, "dynamic_training", attack, eps, detector)
-    clf, sal = _frozen(classifier, saliency, saliency_state, dev)
+def retrain_detector(job: Retraining, out_model, out_history) -> list[dict]:
+    """The detector trained against the attack as it trains: ``job.settings["training"]``
+    (epochs, p_adv, init, rounds); from the static detector (``init: static``) or a fresh one."""
+    # the seed labels predate the rule names (retrain_detector, retraining_attack): renaming
+    # them would reseed the jobs and change every number
+    dev = setup(job.seed, job.device, job.threads, "dynamic_training", *job.key)
+    attack, eps, detector, settings = job.attack, job.eps, job.detector, job.settings
+    det_settings, options, seed = job.detector_settings, job.options, job.seed
+    clf, sal = job.frozen(dev)
     training = settings["training"]
-    splits = load_splits(data)
+    splits = load_splits(job.files["data"])
     x_tr, y_tr = split_xy(splits, "train", options["train_limit"])
     x_va, y_va = split_xy(splits, "val")
     cls = DETECTORS.get(det_settings["type"])
     if training["init"] == "static":
-        det = load_detector(static, classifier=clf, device=dev)
+        det = load_detector(job.files["detector"], classifier=clf, device=dev)
     else:
         kw = {"classifier": clf} if cls.needs_classifier else {}
         det = cls(tuple(x_tr.shape[1:]), **det_settings["params"], **kw).to(dev)
@@ -246,31 +279,18 @@ def train_dynamic_detector(
     return history
 
 
-def dynamic_attack(
-    attack,
-    settings,
-    eps,
-    detector,
-    version,
-    data,
-    classifier,
-    model,
-    out_csv,
-    *,
-    saliency=None,
-    saliency_state=None,
-    options,
-    seed,
-    device,
-    threads=None,
-) -> pd.DataFrame:
-    """The dynamic adversary at every sigma against one detector version; one row per sigma."""
+def retraining_attack(job: Retraining, version: str, model, out_csv) -> pd.DataFrame:
+    """The attack (at every sigma of its grid) against one detector ``version`` (``static``:
+    the fitted detector, or the retrained one), saved at ``model``; one row per sigma."""
     import pandas as pd
 
-    dev = setup(seed, device, threads, "dynamic_attack", attack, eps, detector, version)
-    clf, sal = _frozen(classifier, saliency, saliency_state, dev)
+    label = "dynamic_attack"  # the seed label of the old rule name, kept (see retrain_detector)
+    dev = setup(job.seed, job.device, job.threads, label, *job.key, version)
+    attack, eps, detector, settings = job.attack, job.eps, job.detector, job.settings
+    options, seed = job.options, job.seed
+    clf, sal = job.frozen(dev)
     det = load_detector(model, classifier=clf, device=dev)
-    x, y = split_xy(load_splits(data), "test")
+    x, y = split_xy(load_splits(job.files["data"]), "test")
     if settings.get("test_limit"):
         x, y = x[: settings["test_limit"]], y[: settings["test_limit"]]
     clean_pred = predict(clf, [x], device=dev).argmax(1)

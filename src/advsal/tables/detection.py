@@ -7,6 +7,8 @@ sizes (its Table 2), and detectability vs classifier accuracy (Metzen Fig. 2 lef
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from advsal import io
@@ -19,42 +21,83 @@ def _at_chosen(cells: pd.DataFrame, chosen: dict, side: str) -> pd.Series:
     return cells[f"eps_{side}"] == cells[f"attack_{side}"].map(chosen)
 
 
-def build_tables(eval_csvs, attack_summary_csv, evaluation: dict, fits=None, explicit=()) -> dict:
-    """``evaluation``: ``accuracy_threshold`` and ``select_on`` (the eps rule); ``fits``: the
-    (attack, eps) pairs each detector is fitted to; the cells among them of the detectors that
-    name their ``fit_on`` (``explicit``) make the fit x test table (model_based_saliency2020
-    Fig. 2)."""
-    fits = fits or {}
-    cells = _spread_agnostic(pd.concat([read_table(p) for p in eval_csvs], ignore_index=True))
-    combined = cells[cells["attack_fit"] == COMBINED]
-    cells = cells[cells["attack_fit"] != COMBINED]
-    summary = read_table(attack_summary_csv)
-    chosen_df = choose_eps(summary, evaluation["accuracy_threshold"], evaluation["select_on"])
-    chosen = dict(zip(chosen_df["attack"], chosen_df["eps"], strict=True))
-    met = dict(zip(chosen_df["attack"], chosen_df["threshold_met"], strict=True))
-    test = summary[summary["split"] == "test"].set_index(["attack", "eps"])
-    # f's clean test accuracy, per attack (an attack names its classifier)
-    f_clean = test.groupby(level="attack")["accuracy_clean"].first()
-    clf_of = test.groupby(level="attack")["classifier"].first()
+@dataclass(frozen=True)
+class Cells:
+    """What every table reads, derived once: the evaluation cells (an attack-agnostic fit
+    spread over its tests, the combined fits apart), the attack summary's test rows by
+    (attack, eps), and each attack's chosen eps, whether it met the rule, f's clean accuracy
+    and its classifier."""
 
-    same = cells[cells["attack_fit"] == cells["attack_test"]]
-    eps_matrix = same.rename(columns={"attack_fit": "attack"}).drop(columns="attack_test")
-    cross = cells[_at_chosen(cells, chosen, "fit") & _at_chosen(cells, chosen, "test")].copy()
-    # an attack whose grid never brought f below the threshold is flagged wherever it appears
-    cross["rule_met_fit"] = cross["attack_fit"].map(met)
-    cross["rule_met_test"] = cross["attack_test"].map(met)
+    cells: pd.DataFrame
+    combined: pd.DataFrame
+    test: pd.DataFrame
+    chosen_df: pd.DataFrame
+    chosen: dict
+    met: dict
+    f_clean: pd.Series
+    clf_of: pd.Series
 
+    @classmethod
+    def read(cls, eval_csvs, attack_summary_csv, evaluation: dict) -> Cells:
+        """``evaluation``: ``accuracy_threshold`` and ``select_on`` (the eps rule)."""
+        cells = _spread_agnostic(pd.concat([read_table(p) for p in eval_csvs], ignore_index=True))
+        summary = read_table(attack_summary_csv)
+        chosen = choose_eps(summary, evaluation["accuracy_threshold"], evaluation["select_on"])
+        test = summary[summary["split"] == "test"].set_index(["attack", "eps"])
+        return cls(
+            cells=cells[cells["attack_fit"] != COMBINED],
+            combined=cells[cells["attack_fit"] == COMBINED],
+            test=test,
+            chosen_df=chosen,
+            chosen=dict(zip(chosen["attack"], chosen["eps"], strict=True)),
+            met=dict(zip(chosen["attack"], chosen["threshold_met"], strict=True)),
+            f_clean=test.groupby(level="attack")["accuracy_clean"].first(),
+            clf_of=test.groupby(level="attack")["classifier"].first(),
+        )
+
+    @property
+    def same_attack(self) -> pd.DataFrame:
+        """Cells fitted and tested on one attack, at every (eps_fit, eps_test)."""
+        same = self.cells[self.cells["attack_fit"] == self.cells["attack_test"]]
+        return same.rename(columns={"attack_fit": "attack"}).drop(columns="attack_test")
+
+    @property
+    def at_chosen(self) -> pd.DataFrame:
+        """The attack summary's test row of each attack at its chosen eps."""
+        rows = self.test.loc[list(self.chosen.items())].reset_index()
+        rows["threshold_met"] = rows["attack"].map(self.met)
+        return rows
+
+
+def eps_matrix(d: Cells) -> pd.DataFrame:
+    """Zhang Fig. 3: eps_fit x eps_test per attack and detector."""
+    return d.same_attack.reset_index(drop=True)
+
+
+def cross_attack(d: Cells) -> pd.DataFrame:
+    """Zhang Fig. 4: fit attack x test attack, each at its chosen eps; an attack whose grid
+    never brought f below the threshold is flagged wherever it appears."""
+    cells = d.cells
+    cross = cells[_at_chosen(cells, d.chosen, "fit") & _at_chosen(cells, d.chosen, "test")].copy()
+    cross["rule_met_fit"] = cross["attack_fit"].map(d.met)
+    cross["rule_met_test"] = cross["attack_test"].map(d.met)
+    return cross.reset_index(drop=True)
+
+
+def table1(d: Cells) -> pd.DataFrame:
+    """Zhang Table 1: each detector on its own attack at the chosen eps, with f's accuracy."""
+    cross = cross_attack(d)
     diag = cross[cross["attack_fit"] == cross["attack_test"]]
-    table1 = pd.DataFrame(
+    return pd.DataFrame(
         {
             "detector": diag["detector"].values,
-            "classifier": diag["attack_fit"].map(clf_of).values,
+            "classifier": diag["attack_fit"].map(d.clf_of).values,
             "attack": diag["attack_fit"].values,
             "eps": diag["eps_fit"].values,
-            "threshold_met": diag["attack_fit"].map(met).values,
-            "f_clean": diag["attack_fit"].map(f_clean).values,
+            "threshold_met": diag["attack_fit"].map(d.met).values,
+            "f_clean": diag["attack_fit"].map(d.f_clean).values,
             "f_adv": [
-                test.loc[(a, e), "accuracy_adv"]
+                d.test.loc[(a, e), "accuracy_adv"]
                 for a, e in zip(diag["attack_fit"], diag["eps_fit"], strict=True)
             ],
             "d_clean": 1.0 - diag["fpr"].values,
@@ -64,56 +107,74 @@ def build_tables(eval_csvs, attack_summary_csv, evaluation: dict, fits=None, exp
             "agnostic": diag["agnostic"].values,
         }
     )
-    at_chosen = test.loc[list(chosen.items())].reset_index()
-    at_chosen["threshold_met"] = at_chosen["attack"].map(met)
+
+
+def chosen_eps(d: Cells) -> pd.DataFrame:
+    """Per attack, the smallest eps that brings f's accuracy below the threshold."""
+    return d.chosen_df
+
+
+def attack_accuracy(d: Cells) -> pd.DataFrame:
+    """model_based_saliency2020 Table 4: f's clean accuracy, then its accuracy under each
+    attack at the chosen eps."""
     baseline = (
-        test.reset_index()
+        d.test.reset_index()
         .groupby("classifier", sort=False)["accuracy_clean"]
         .first()
         .reset_index()
         .assign(attack="baseline (clean)", eps="", threshold_met="")
         .rename(columns={"accuracy_clean": "accuracy"})
     )
-    accuracy = pd.concat(
-        [
-            baseline,
-            at_chosen[["classifier", "attack", "eps", "threshold_met", "accuracy_adv"]].rename(
-                columns={"accuracy_adv": "accuracy"}
-            ),
-        ],
-        ignore_index=True,
+    attacked = d.at_chosen[["classifier", "attack", "eps", "threshold_met", "accuracy_adv"]]
+    return pd.concat(
+        [baseline, attacked.rename(columns={"accuracy_adv": "accuracy"})], ignore_index=True
     )[["classifier", "attack", "eps", "threshold_met", "accuracy"]]
-    perturbation = at_chosen[
-        [
-            "classifier",
-            "attack",
-            "eps",
-            "threshold_met",
-            "norm",
-            "success_rate",
-            "l0_frac",
-            "l2",
-            "linf",
-            "l2_success",
-        ]
-    ]
-    detectability = eps_matrix[eps_matrix["eps_fit"] == eps_matrix["eps_test"]].merge(
-        test[["accuracy_adv"]].reset_index().rename(columns={"eps": "eps_fit"}),
+
+
+PERTURBATION = ("norm", "success_rate", "l0_frac", "l2", "linf", "l2_success")
+
+
+def perturbation(d: Cells) -> pd.DataFrame:
+    """model_based_saliency2020 Table 2: success rate and sizes per attack at the chosen eps."""
+    columns = ["classifier", "attack", "eps", "threshold_met", *PERTURBATION]
+    return d.at_chosen[columns].reset_index(drop=True)
+
+
+def detectability(d: Cells) -> pd.DataFrame:
+    """Metzen Fig. 2 (left): each detector's accuracy on its own attack and eps, beside f's
+    accuracy under it."""
+    same = d.same_attack
+    frame = same[same["eps_fit"] == same["eps_test"]].merge(
+        d.test[["accuracy_adv"]].reset_index().rename(columns={"eps": "eps_fit"}),
         on=["attack", "eps_fit"],
     )
+    return frame.rename(columns={"eps_fit": "eps"}).drop(columns="eps_test").reset_index(drop=True)
+
+
+def build_tables(eval_csvs, attack_summary_csv, evaluation: dict, fits=None, explicit=()) -> dict:
+    """Every table of rule ``tables`` by name. ``evaluation``: the eps rule (:meth:`Cells.read`);
+    ``fits``: the (attack, eps) pairs each detector is fitted to; the cells among them of the
+    detectors that name their ``fit_on`` (``explicit``) make the fit x test table
+    (model_based_saliency2020 Fig. 2), and each combined detector's its Table 6 rows."""
+    fits = fits or {}
+    d = Cells.read(eval_csvs, attack_summary_csv, evaluation)
     return {
-        "fit_test": _among_fits(cells, {d: fits[d] for d in explicit}),
-        "combined": _combined(combined, fits),
-        "table1": table1,
-        "eps_matrix": eps_matrix.reset_index(drop=True),
-        "cross_attack": cross.reset_index(drop=True),
-        "chosen_eps": chosen_df,
-        "attack_accuracy": accuracy,
-        "perturbation": perturbation.reset_index(drop=True),
-        "detectability": detectability.rename(columns={"eps_fit": "eps"})
-        .drop(columns="eps_test")
-        .reset_index(drop=True),
+        "fit_test": _among_fits(d.cells, {det: fits[det] for det in explicit}),
+        "combined": _combined(d.combined, fits),
+        **{name: build(d) for name, build in BUILDERS.items()},
     }
+
+
+# the tables read from the cells and the attack summary alone, in the rule's output order
+BUILDERS = {
+    "table1": table1,
+    "eps_matrix": eps_matrix,
+    "cross_attack": cross_attack,
+    "chosen_eps": chosen_eps,
+    "attack_accuracy": attack_accuracy,
+    "perturbation": perturbation,
+    "detectability": detectability,
+}
 
 
 def _spread_agnostic(cells: pd.DataFrame) -> pd.DataFrame:
