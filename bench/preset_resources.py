@@ -294,8 +294,15 @@ def main() -> int:
             write_block(
                 preset, rows, load([smoke.PRESETS / f"{preset}.yaml"])["resources"]["threads"]
             )
-    with open(ROOT / "bench" / "preset_resources.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, list(all_rows[0]))
+    # the presets estimated now replace their rows; the others' rows stay as they were
+    out = ROOT / "bench" / "preset_resources.csv"
+    done = {r["preset"] for r in all_rows}
+    if out.exists():
+        with open(out, newline="") as fh:
+            all_rows += [r for r in csv.DictReader(fh) if r["preset"] not in done]
+    all_rows.sort(key=lambda r: (r["preset"], r["rule"]))
+    with open(out, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, list(all_rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(all_rows)
     return 0
