@@ -4,6 +4,7 @@ drawn by :func:`advsal.plots.images.examples_figure`."""
 
 from __future__ import annotations
 
+from advsal.plots.base import eps_label
 from advsal.stages.common import (
     build_saliency,
     load_adv,
@@ -31,7 +32,7 @@ def example_rows(data, classifier, chosen_csv, adv, n: int, saliency: dict, stat
     images = [("clean", x)]
     for a in attacks:
         eps = chosen.loc[a, "eps"]
-        name = f"{a}\n(eps {eps})" if eps != "none" else a
+        name = f"{a}\n(eps {eps_label(eps)})" if eps != "none" else a
         images.append((name, load_adv(adv[(a, eps)])[:n]))
     rows = [
         (name, xs, method.run(xs, batch_size=max(len(xs), 1), progress=False))
