@@ -209,8 +209,8 @@ def fit_classifier(model, x, y, x_val, y_val, desc="classifier", **kw) -> list[d
 def on_frozen(det, *input_sets, device, batch_size: int = 256):
     """The module to train or score and the input sets it takes: for a detector with a frozen
     part (:meth:`advsal.detectors.base.Detector.frozen`), that part's output computed once per
-    set (on the CPU, batch by batch) and the detector's trainable rest; else the detector and
-    the sets as they are."""
+    set (batch by batch on ``device``, kept on the CPU) and the detector's trainable rest; else
+    the detector and the sets as they are."""
     from advsal.detectors.base import OnFrozen
 
     part = det.frozen()

@@ -57,6 +57,7 @@ def _training_defaults() -> dict:
 
 def _complete(config: dict) -> None:
     """Make every instance reference explicit: types, classifiers, saliency, training."""
+    from advsal.attacks import pipeline_keys
     from advsal.detectors import DETECTORS
 
     first_clf = next(iter(config["classifiers"]))
@@ -95,8 +96,6 @@ def _complete(config: dict) -> None:
         spec.setdefault("type", name)
         own_classifier("attacks", name, spec)
         if not retrains(spec):
-            from advsal.attacks import pipeline_keys
-
             for key in pipeline_keys(retraining_only=True):
                 if key in spec:
                     _fail(f"attacks.{name}.{key}", "only a dynamic attack takes this key")

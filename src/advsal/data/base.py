@@ -122,9 +122,10 @@ def dataset_shape(ds: dict) -> tuple[int, int, int] | None:
 
 def check_split(ds: dict) -> None:
     """Refuse a split larger than a built-in source holds, before any job loads it."""
-    if _declared(ds["name"], "pool") is None:
+    declared = _declared(ds["name"], "pool")
+    if declared is None:
         return
-    pool, test = _declared(ds["name"], "pool")
+    pool, test = declared
     split = dict(ds.get("split") or {})
     if test is None:
         if split.get("test") is None:

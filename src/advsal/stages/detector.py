@@ -37,9 +37,9 @@ def train_detector(
 
     ``adv`` maps split -> {(attack, eps): adversarial file}: one source, or several for the
     combined detector (Table 6), where each clean image is paired with its adversarial from one
-    source, the sources shuffled evenly over the images. ``classifier`` / ``sal_*`` (``sal_adv``
-    maps (attack, eps) -> maps file) are given where the kind reads them; ``job.files``: data,
-    and the classifier and clean maps where the kind reads them."""
+    source, the sources shuffled evenly over the images. ``job.files``: ``data``, and
+    ``classifier`` and ``sal_clean`` where the kind reads them; ``sal_adv`` maps (attack, eps)
+    -> maps file where it reads maps."""
     name, settings, seed, files = job.name, job.settings, job.seed, job.files
     dev = setup(seed, job.device, job.threads, "detector", name, attack, eps)
     cls = DETECTORS.get(settings["type"])

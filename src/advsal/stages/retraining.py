@@ -84,20 +84,14 @@ class Retraining:
         return self.attack, self.eps, self.detector
 
     def frozen(self, device):
-        """f frozen and the saliency the detector reads (:func:`_frozen`)."""
-        return _frozen(
-            self.files["classifier"], self.saliency, self.files.get("saliency_state"), device
-        )
-
-
-def _frozen(classifier, saliency, saliency_state, device):
-    """f with its parameters frozen (gradients flow to x only), and the saliency instance the
-    detector reads (None where it reads none)."""
-    clf = load_classifier(classifier, device)
-    for p in clf.parameters():
-        p.requires_grad_(False)
-    sal = build_saliency(saliency, clf, saliency_state, device) if saliency else None
-    return clf, sal
+        """f with its parameters frozen (gradients flow to x only), and the saliency instance
+        the detector reads (None where it reads none)."""
+        clf = load_classifier(self.files["classifier"], device)
+        for p in clf.parameters():
+            p.requires_grad_(False)
+        state = self.files.get("saliency_state")
+        sal = build_saliency(self.saliency, clf, state, device) if self.saliency else None
+        return clf, sal
 
 
 def _adversary(settings, clf, det, sal, eps, sigma, label):
