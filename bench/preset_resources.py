@@ -13,6 +13,9 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
   written its measured speed-ups per rule family to ``bench/gpu_check.csv``; the SDPs and the
   data step stay on the CPU). A rule's ``runtime`` is ``MARGIN`` times its longest
   job, at least ``FLOOR_MIN`` minutes; a preset's total adds every job (seeds repeated).
+- the smoke at the preset's image size: an overlay's ``dataset.image_size`` cut (the ImageNet
+  presets run at 112 px in CI) is undone by ``python -m advsal.smoke --full-images``, and a
+  smoke at another size is refused (the jobs' time does not follow the pixels alone).
 - memory: the rule's largest smoke peak RSS plus ``COPIES`` float32 copies of the preset's
   extra images (clean, adversarial, saliency, gradients), times ``MARGIN``.
 
@@ -199,7 +202,8 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     overlay = yaml.safe_load(files[1].read_text())
     root = workdir / cut["results"] / run_name(cut)
     shape = dataset_shape(full["dataset"])
-    sizes = load_splits(root / "data" / "splits.pt").y
+    splits = load_splits(root / "data" / "splits.pt")
+    sizes = splits.y
     smoke_counts = tuple(len(sizes[k]) for k in ("train", "val", "test"))
     full_counts = split_counts(full)
     limits = (full["attack_options"]["train_limit"], cut["attack_options"]["train_limit"])
@@ -208,6 +212,14 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
         "attacked": images(full_counts, limits[0]) / images(smoke_counts, limits[1]),
     }
     n_extra = images(full_counts) - images(smoke_counts)
+    smoke_shape = tuple(splits.x["test"].shape[1:])
+    if smoke_shape != tuple(shape):  # CI's smoke runs the ImageNet presets at 112 px
+        sys.exit(
+            f"{preset}: the smoke ran on {smoke_shape} images, the preset takes {tuple(shape)}: "
+            "a job's time does not follow the pixels alone (metzen_imagenet10's smoke at 112 px "
+            "took 0.42x the CPU seconds at 224, not 0.25x); run "
+            f"python -m advsal.smoke --full-images {preset}"
+        )
     measured = []
     for job in jobs(workdir / "logs" / f"smoke-{preset}.log"):
         log = workdir / job["log"]

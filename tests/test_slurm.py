@@ -179,7 +179,7 @@ def _tables(results: Path) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.skipif(
-    not WHOLE, reason="the whole tiny DAG through SLURM (~20 min): CI sets ADVSAL_SLURM_WHOLE=1"
+    not WHOLE, reason="the whole tiny DAG through SLURM (~20 min): ADVSAL_SLURM_WHOLE=1 runs it"
 )
 def test_whole_tiny_dag_through_slurm_equals_local(tmp_path):
     local, cluster = tmp_path / "local", tmp_path / "slurm"

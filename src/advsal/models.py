@@ -6,6 +6,7 @@ layer study pick Grad-CAM targets by name: ``features_at(model, "relu2")``.
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -24,9 +25,24 @@ ATTACHMENT_POINTS = {
 
 
 def _flat_size(body: OrderedDict, in_shape) -> int:
-    """Width of the flattened output of ``body`` for one input of ``in_shape`` (a dry run)."""
+    """Width of the flattened output of ``body`` for one input of ``in_shape`` (a dry run; on
+    the CPU, with an uninitialised copy where ``body`` is built on the meta device)."""
+    net = nn.Sequential(body)
+    if any(p.is_meta for p in net.parameters()):
+        net = on_cpu_uninitialised(copy.deepcopy(net))
     with torch.no_grad():
-        return nn.Sequential(body)(torch.zeros(1, *in_shape)).flatten(1).shape[1]
+        return net(torch.zeros(1, *in_shape, device="cpu")).flatten(1).shape[1]
+
+
+def on_cpu_uninitialised(net: nn.Module) -> nn.Module:
+    """``net`` (built on the meta device) with CPU storage that is allocated but never written,
+    and zero buffers (a buffer of class indices must index): for shape checks. A forward on
+    the meta device itself costs more: torch imports its compiler (~2 s) for the meta kernels
+    of relu and clamp."""
+    net = net.to_empty(device="cpu")
+    for buf in net.buffers():
+        buf.zero_()
+    return net
 
 
 def _with_head(body: OrderedDict, in_shape, n_out: int, dropout: float, hidden=()) -> nn.Sequential:

@@ -35,6 +35,7 @@ SIZE_KEYS = {
     "train",
     "val",
     "test",
+    "image_size",
     "epochs",
     "steps",
     "binary_search_steps",
@@ -121,11 +122,10 @@ def check_overlay(preset: dict, overlay: dict) -> None:
 
 def overlay_checked(preset: str) -> None:
     """Check ``preset``'s overlay against it (:func:`check_overlay`); one line if not."""
-    import yaml
-
+    from advsal import yamlload
     from advsal.config import load
 
-    overlay = yaml.safe_load(overlay_path(preset).read_text()) or {}
+    overlay = yamlload.safe_load(overlay_path(preset).read_text()) or {}
     try:
         check_overlay(load([PRESETS / f"{preset}.yaml"]), overlay)
     except ValueError as exc:
@@ -152,6 +152,18 @@ def make_fixtures(workdir: Path) -> Path:
     stamp.write_text(FIXTURES_VERSION)
     print(f"stand-in data written to {data} in {time.time() - t0:.0f} s", flush=True)
     return data
+
+
+def full_image_size(preset: str) -> list[str]:
+    """Snakemake's ``--config`` undoing the overlay's image-size cut (the preset's own size), or
+    nothing where the overlay keeps it: for a smoke that ``bench/preset_resources.py`` scales."""
+    from advsal import yamlload
+
+    overlay = yamlload.safe_load(overlay_path(preset).read_text()) or {}
+    if "image_size" not in overlay.get("dataset", {}):
+        return []
+    preset_yaml = yamlload.safe_load((PRESETS / f"{preset}.yaml").read_text())
+    return ["--config", f"dataset={{image_size: {preset_yaml['dataset']['image_size']}}}"]
 
 
 def snakemake_command(preset: str, workdir: Path, cores: int, *extra: str) -> list[str]:
@@ -216,6 +228,11 @@ def main(argv=None) -> int:
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--workdir", type=Path, default=ROOT / "results" / "presets-smoke")
     parser.add_argument("--keep-going", action="store_true", help="run the rest after a failure")
+    parser.add_argument(
+        "--full-images",
+        action="store_true",
+        help="the presets' own image size where an overlay cuts it (for bench/preset_resources.py)",
+    )
     args = parser.parse_args(argv)
     names = args.presets or presets()
     unknown = [n for n in names if n not in presets()]
@@ -228,7 +245,7 @@ def main(argv=None) -> int:
     rows = []
     for name in names:
         print(f"== {name}", flush=True)
-        row = run(name, workdir, args.cores)
+        row = run(name, workdir, args.cores, *(full_image_size(name) if args.full_images else []))
         rows.append(row)
         print("   " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "preset"), flush=True)
         if not row["ok"] and not args.keep_going:

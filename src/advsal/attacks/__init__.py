@@ -20,9 +20,9 @@ SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.
 
 @cache
 def _attack_properties() -> dict:
-    import yaml
+    from advsal import yamlload
 
-    schema = yaml.safe_load(SCHEMA.read_text())
+    schema = yamlload.safe_load(SCHEMA.read_text())
     return schema["properties"]["attacks"]["additionalProperties"]["properties"]
 
 

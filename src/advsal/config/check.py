@@ -9,8 +9,8 @@ import inspect
 from pathlib import Path
 
 import jsonschema
-import yaml
 
+from advsal import yamlload
 from advsal.data.base import DataUnavailable, check_split, dataset_classes, dataset_shape
 from advsal.errors import ConfigError, key_path
 from advsal.tokens import eps_token
@@ -34,7 +34,7 @@ def _with_defaults(cls):
 
 
 def load_schema(path: Path = SCHEMA) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+    return yamlload.safe_load(Path(path).read_text())
 
 
 def check_schema(config: dict, schema_path: Path = SCHEMA) -> dict:
@@ -140,13 +140,14 @@ def check_registered(config: dict) -> None:
 
 def check_shapes(config: dict) -> None:
     """Every classifier and detector built for the data's image shape and class count, and
-    run on one image, on torch's ``meta`` device (shapes only: no memory, no weights file
-    read): a network that cannot take the images, a ``classes`` list of another length than
-    the data's classes, or a layer the classifier lacks is one line naming the key."""
+    run on two images: built on torch's ``meta`` device, run on uninitialised CPU storage
+    (shapes only: no weights initialised, no weights file read). A network that cannot take
+    the images, a ``classes`` list of another length than the data's classes, or a layer the
+    classifier lacks is one line naming the key."""
     import torch
 
     from advsal.detectors import DETECTORS
-    from advsal.models import ARCHS
+    from advsal.models import ARCHS, on_cpu_uninitialised
 
     ds = config["dataset"]
     shape = dataset_shape(ds)
@@ -159,8 +160,8 @@ def check_shapes(config: dict) -> None:
         return
     n_classes = dataset_classes(ds)
     models = {}
-    with torch.device("meta"):
-        probe = torch.empty(2, *shape)
+    with torch.device("meta"), torch.no_grad():
+        probe = torch.zeros(2, *shape, device="cpu")
         for name, spec in config["classifiers"].items():
             params = {k: v for k, v in spec["params"].items() if k != "weights"}
             if n_classes is not None:
@@ -168,6 +169,7 @@ def check_shapes(config: dict) -> None:
             key = f"classifiers.{name}"
             build = ARCHS.get(spec["arch"])
             model = _check_net(key + ".params", lambda b=build, p=params: b(shape, **p), shape)
+            model = on_cpu_uninitialised(model)
             logits = _check_net(key + ".arch", lambda m=model: m(probe), shape)
             if n_classes is not None and logits.shape[-1] != n_classes:
                 _fail(key, f"{logits.shape[-1]} outputs for the data's {n_classes} classes")
@@ -178,6 +180,7 @@ def check_shapes(config: dict) -> None:
             key = f"detectors.{name}.params"
             det = _check_net(key, lambda c=dcls, s=spec, k=kw: c(shape, **s["params"], **k), shape)
             if dcls.attaches:  # reads f's features: the image alone is its input
+                det = on_cpu_uninitialised(det)
                 _check_net(key, lambda d=det: d(probe), shape)
 
 

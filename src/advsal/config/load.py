@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from advsal import yamlload
 from advsal.config.check import check_schema
 from advsal.config.complete import complete
 from advsal.errors import ConfigError
@@ -48,7 +49,7 @@ def load(
     config: dict = {}
     for f in files:
         try:
-            loaded = yaml.safe_load(f.read_text()) or {}
+            loaded = yamlload.safe_load(f.read_text()) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(f"config error in {f}: {exc}".replace("\n", " ")) from None
         if not isinstance(loaded, dict):
@@ -102,7 +103,7 @@ def typed(value):
         return [typed(v) for v in value]
     if isinstance(value, str):
         try:
-            return yaml.safe_load(value)
+            return yamlload.safe_load(value)
         except yaml.YAMLError:
             return value
     return value
@@ -137,7 +138,7 @@ def locate(
     found, best = files[-1], 0
     for f in files:
         try:
-            tree = yaml.safe_load(f.read_text()) or {}
+            tree = yamlload.safe_load(f.read_text()) or {}
         except (OSError, yaml.YAMLError):
             continue
         if depth(tree) >= max(best, 1):

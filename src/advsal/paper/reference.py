@@ -15,6 +15,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from advsal import yamlload
 from advsal.errors import ConfigError
 from advsal.errors import key_path as _where  # the config's key path: evaluation.paper[1]
 
@@ -36,7 +37,7 @@ DATASET_FAMILY = {
 
 @cache
 def _schema(path: Path = SCHEMA) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+    return yamlload.safe_load(Path(path).read_text())
 
 
 def load_reference(path: str | Path = REFERENCE) -> dict:
@@ -55,7 +56,7 @@ def load_reference(path: str | Path = REFERENCE) -> dict:
 @cache
 def _load(path: Path, stamp: int) -> dict:
     try:
-        ref = yaml.safe_load(path.read_text())
+        ref = yamlload.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"paper reference {path}: {exc}".replace("\n", " ")) from None
     schema = _schema()
