@@ -11,6 +11,7 @@ from advsal.config import validate
 from advsal.plan import Plan
 from advsal.stages.attack import make_attack
 from advsal.stages.classifier import train_classifier
+from advsal.stages.common import Job
 from advsal.stages.data import make_data
 from tests.helpers import TINY
 
@@ -21,15 +22,10 @@ def _run(tmp, config):
     make_data(config["dataset"], config["seed"], data)
     settings = dict(config["classifiers"]["net"], epochs=1)
     train_classifier("net", settings, data, tmp / "m.pt", tmp / "m.json", tmp / "h.csv", **rt)
+    files = {"data": data, "classifier": tmp / "m.pt"}
+    job = Job("bim", Plan(config).attack_settings("bim"), **rt, files=files)
     make_attack(
-        "bim",
-        Plan(config).attack_settings("bim"),
-        "0.2",
-        [("test", tmp / "a.pt", tmp / "a.json")],
-        data,
-        tmp / "m.pt",
-        options=config["attack_options"],
-        **rt,
+        job, "0.2", [("test", tmp / "a.pt", tmp / "a.json")], options=config["attack_options"]
     )
     return (
         json.loads((tmp / "m.json").read_text()),

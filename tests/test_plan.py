@@ -227,3 +227,25 @@ def test_named_inputs_zip_strictly_against_the_plans_list(plan):
     assert list(decoded["adv"]) == [tuple(k) for k in named.keys["adv"]]
     with pytest.raises(ValueError):
         named_inputs({"adv": named.files["adv"][:-1]}, {"adv": named.keys["adv"]})
+
+
+def test_the_plan_answers_what_the_rules_params_ask(plan):
+    # a contrastive detector's paired attacks: the classifier each was crafted on (fgsm2 on
+    # net2: the transferred setting) and its type
+    assert plan.of_paired("contrast", "classifier") == {
+        "fgsm": "net",
+        "deepfool": "net",
+        "fgsm2": "net2",
+    }
+    assert plan.of_paired("contrast", "type") == {
+        "fgsm": "fgsm",
+        "deepfool": "deepfool",
+        "fgsm2": "fgsm",
+    }
+    # a saliency instance's training images: its own train_limit (null: all), else the attacks'
+    assert plan.saliency_train_limit("lan") is None
+    assert plan.saliency_train_limit("grad2") == TINY["attack_options"]["train_limit"] == 150
+    assert (
+        "paper" not in plan.evaluation
+        and plan.evaluation["accuracy_threshold"] == (TINY["evaluation"]["accuracy_threshold"])
+    )

@@ -11,6 +11,7 @@ from advsal.config import ConfigError, complete, resolve
 from advsal.detectors import DETECTORS
 from advsal.io import save_tensors
 from advsal.saliency import SALIENCY
+from advsal.stages.common import Job
 from advsal.stages.detector import mixed_sources, pick_rows
 from advsal.stages.saliency import different_partner, rms_distance, saliency_shift
 from advsal.tables.detection import build_tables
@@ -171,20 +172,15 @@ def test_saliency_shift_finds_a_real_shift_and_none_where_there_is_none(tmp_path
     monkeypatch.setattr(stage, "load_classifier", lambda path, dev: _Shift())
     monkeypatch.setattr(stage, "load_splits", lambda path: None)
     monkeypatch.setattr(stage, "split_xy", lambda splits, split: (x, None))
+    files = {"data": "data", "classifier": "model", "sal_clean": tmp_path / "clean.pt"}
     frame = saliency_shift(
-        "s",
-        {"method": "m"},
-        "data",
-        "model",
-        tmp_path / "clean.pt",
+        Job("s", {"method": "m"}, seed=0, device="cpu", files=files),
         {
             ("a", "0.1"): (tmp_path / "adv.pt", tmp_path / "same.pt"),
             ("b", "0.1"): (tmp_path / "adv.pt", tmp_path / "far.pt"),
         },
         tmp_path / "out.csv",
         tmp_path / "pairs.csv",
-        seed=0,
-        device="cpu",
     ).set_index("attack")
     assert frame.loc["a", "n"] == 60  # every prediction changed
     assert frame.loc["a", "mean"] < 0.01 and frame.loc["a", "p_value"] < 1e-6

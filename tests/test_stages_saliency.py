@@ -7,6 +7,7 @@ import torch
 from advsal.io import load_tensors
 from advsal.models import build, save_model
 from advsal.saliency import SALIENCY, SaliencyMethod
+from advsal.stages.common import Job
 from advsal.stages.data import make_data
 from advsal.stages.saliency import make_saliency, train_saliency
 
@@ -45,9 +46,8 @@ def test_a_trained_method_is_fitted_once_and_restored_by_the_saliency_rule(tmp_p
     data, model = tmp_path / "splits.pt", tmp_path / "f.pt"
     train_saliency("tpl", settings, data, model, tmp_path / "state.pt", **rt)
     state = load_tensors(tmp_path / "state.pt", expect=("state",))["state"]
-    make_saliency(
-        "tpl", settings, data, model, tmp_path / "clean.pt", state=tmp_path / "state.pt", **rt
-    )
+    files = {"data": data, "classifier": model, "saliency_state": tmp_path / "state.pt"}
+    make_saliency(Job("tpl", settings, **rt, files=files), tmp_path / "clean.pt")
     maps = load_tensors(tmp_path / "clean.pt", expect=("test",))
     splits = load_tensors(data)
     x_test = splits["x_test"].float() / 255

@@ -8,7 +8,7 @@ rule depth_sweep:
     params:
         pairs=lambda wc: INPUTS.depth(wc.detector).keys,
         settings=lambda wc: PLAN.detector_settings(wc.detector),
-        evaluation={k: v for k, v in config["evaluation"].items() if k != "paper"},
+        evaluation=PLAN.evaluation,
         train_limit=config["attack_options"]["train_limit"],
         runtime=RUNTIME,
         code=code("depth_sweep"),

@@ -35,8 +35,8 @@ rule paired_table:
         in_report(PATHS.table("paired_{detector}"), "paired", "Tables"),
     params:
         pairs=lambda wc: INPUTS.paired(wc.detector).keys,
-        crafted_on=lambda wc: {a: PLAN.classifier_of("attacks", a) for a, _ in PLAN.paired(wc.detector)},
-        types=lambda wc: {a: PLAN.done["attacks"][a]["type"] for a, _ in PLAN.paired(wc.detector)},
+        crafted_on=lambda wc: PLAN.of_paired(wc.detector, "classifier"),
+        types=lambda wc: PLAN.of_paired(wc.detector, "type"),
         own_classifier=lambda wc: PLAN.classifier_of("detectors", wc.detector),
         runtime=RUNTIME,
         code=code("paired_table"),
@@ -69,7 +69,7 @@ rule tables:
         fit_test=table("fit_test"),
         combined=table("combined"),
     params:
-        evaluation={k: v for k, v in config["evaluation"].items() if k != "paper"},
+        evaluation=PLAN.evaluation,
         fits={d: PLAN.fits_of(d) for d in PLAN.detectors},
         explicit=PLAN.explicit_fits,
         code=code("tables"),

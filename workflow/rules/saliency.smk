@@ -31,9 +31,7 @@ rule saliency_clean:
         PATHS.saliency("{saliency}"),
     params:
         settings=lambda wc: PLAN.saliency_settings(wc.saliency),
-        train_limit=lambda wc: PLAN.saliency_settings(wc.saliency).get(
-            "train_limit", config["attack_options"]["train_limit"]
-        ),
+        train_limit=lambda wc: PLAN.saliency_train_limit(wc.saliency),
         runtime=RUNTIME,
         code=code("saliency"),
     log:

@@ -1,7 +1,7 @@
 """Rule depth_sweep: Metzen Fig. 2 (right), detectability per attachment depth AD(i)."""
 
 from advsal.runtime import log_to
-from advsal.stages.common import named_inputs
+from advsal.stages.common import Job, named_inputs
 from advsal.stages.depth import depth_sweep
 
 wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
@@ -11,15 +11,9 @@ for name, files in named_inputs(inp, p.pairs).items():  # adv_train, adv_val, ad
         adv.setdefault(key, {})[name.removeprefix("adv_")] = path
 with log_to(snakemake.log[0]):
     depth_sweep(
-        wc.detector,
-        p.settings,
-        inp.data,
-        inp.classifier,
-        inp.summary,
+        Job.of_rule(snakemake, wc.detector),
         adv,
         snakemake.output[0],
         evaluation=p.evaluation,
         train_limit=p.train_limit,
-        **p.runtime,
-        threads=snakemake.threads,
     )

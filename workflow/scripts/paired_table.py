@@ -2,23 +2,17 @@
 and ``sal`` are lists, by (attack, eps) in ``params.pairs``."""
 
 from advsal.runtime import log_to
-from advsal.stages.common import named_inputs
+from advsal.stages.common import Job, named_inputs
 from advsal.stages.paired import paired_table
 
 inp, p = snakemake.input, snakemake.params
 named = named_inputs(inp, p.pairs)
 with log_to(snakemake.log[0]):
     paired_table(
-        snakemake.wildcards.detector,
-        inp.data,
-        inp.detector,
+        Job.of_rule(snakemake, snakemake.wildcards.detector),
         {k: (adv, named["sal"][k]) for k, adv in named["adv"].items()},
         snakemake.output[0],
-        classifier=inp.classifier,
-        sal_clean=inp.sal_clean,
         crafted_on=p.crafted_on,
         types=p.types,
         own_classifier=p.own_classifier,
-        **p.runtime,
-        threads=snakemake.threads,
     )

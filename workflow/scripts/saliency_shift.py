@@ -3,21 +3,15 @@
 Inputs ``adv`` and ``sal`` are lists, by (attack, eps) in ``params.pairs``."""
 
 from advsal.runtime import log_to
-from advsal.stages.common import named_inputs
+from advsal.stages.common import Job, named_inputs
 from advsal.stages.saliency import saliency_shift
 
 inp, p = snakemake.input, snakemake.params
 named = named_inputs(inp, p.pairs)
 with log_to(snakemake.log[0]):
     saliency_shift(
-        snakemake.wildcards.saliency,
-        p.settings,
-        inp.data,
-        inp.classifier,
-        inp.sal_clean,
+        Job.of_rule(snakemake, snakemake.wildcards.saliency),
         {c: (adv, named["sal"][c]) for c, adv in named["adv"].items()},
         snakemake.output.shift,
         snakemake.output.pairs,
-        **p.runtime,
-        threads=snakemake.threads,
     )

@@ -106,6 +106,17 @@ class Plan:
     def saliency_settings(self, saliency: str | None) -> dict | None:
         return self.done["saliency"][saliency] if saliency else None
 
+    def saliency_train_limit(self, saliency: str) -> int | None:
+        """The training images a saliency instance maps: its own ``train_limit``, else the
+        attacks' (those the detectors are fitted on)."""
+        own = self.saliency_settings(saliency)
+        return own.get("train_limit", self.config["attack_options"]["train_limit"])
+
+    @cached_property
+    def evaluation(self) -> dict:
+        """The evaluation settings a table reads (the paper keys are the comparison's)."""
+        return {k: v for k, v in self.config["evaluation"].items() if k != "paper"}
+
     def detector_settings(self, detector: str) -> dict:
         """A detector's training settings without what it is fitted to or which tables it is
         in (adding an attack to fit_on, or leaving the depth sweep out, re-runs no fitted
@@ -171,6 +182,12 @@ class Plan:
     def paired(self, detector: str) -> list[tuple[str, str]]:
         """The (attack, eps) pairs a contrastive detector is scored on, in config order."""
         return [(a, eps_token(b)) for a, b in self.done["detectors"][detector]["paired"].items()]
+
+    def of_paired(self, detector: str, key: str) -> dict:
+        """One setting of each attack a contrastive detector is scored on: its ``classifier``
+        (the one it was crafted on; another than the detector's is the transferred setting)
+        or its ``type``."""
+        return {a: self.done["attacks"][a][key] for a, _ in self.paired(detector)}
 
     @cached_property
     def examples_saliencies(self) -> list[str]:

@@ -13,33 +13,22 @@ from advsal import io
 from advsal.attacks import ATTACKS, attack_params, perturbation_stats
 from advsal.detectors import load_detector
 from advsal.runtime import job_seed, progress, seed_everything, setup
-from advsal.stages.common import build_saliency, load_classifier, load_splits, split_xy
+from advsal.stages.common import Job, build_saliency, load_classifier, load_splits, split_xy
 from advsal.tokens import eps_value
 from advsal.training import batched
 
 
-def make_attack(
-    name,
-    settings,
-    eps,
-    outputs,
-    data,
-    model,
-    *,
-    options,
-    seed,
-    device,
-    threads=None,
-    against=None,
-) -> list[dict]:
-    """``settings``: the instance's (type, classifier, constructor arguments); ``eps``: the
-    job's budget token; ``outputs``: (split, adversarials path, statistics path) per split;
-    ``against``: None, or the paths and settings of the detector to fool
-    (``{"detector": path, "saliency": settings or None, "saliency_state": path or None}``).
-    The model, splits and detector are loaded once; each split is seeded on its own."""
-    dev = setup(seed, device, threads, "attack", name, eps)
-    clf = load_classifier(model, dev)
-    splits = load_splits(data)
+def make_attack(job: Job, eps, outputs, *, options, against=None) -> list[dict]:
+    """``job``: the attack instance, its settings (type, classifier, constructor arguments),
+    reading ``data`` and ``classifier``; ``eps``: the job's budget token; ``outputs``: (split,
+    adversarials path, statistics path) per split; ``against``: None, or the paths and
+    settings of the detector to fool (``{"detector": path, "saliency": settings or None,
+    "saliency_state": path or None}``). The model, splits and detector are loaded once; each
+    split is seeded on its own."""
+    name, settings, seed, threads = job.name, job.settings, job.seed, job.threads
+    dev = setup(seed, job.device, threads, "attack", name, eps)
+    clf = load_classifier(job.files["classifier"], dev)
+    splits = load_splits(job.files["data"])
     cls = ATTACKS.get(settings["type"])
     extra = {}
     if against is not None:

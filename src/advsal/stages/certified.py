@@ -28,7 +28,7 @@ from advsal.attacks import ATTACKS
 from advsal.certify import CertifiedTraining, certified_loss, certify, certify_batch
 from advsal.models import build, load_model, save_model
 from advsal.runtime import progress, setup
-from advsal.stages.common import load_splits, split_xy
+from advsal.stages.common import Job, load_splits, split_xy
 from advsal.training import fit_supervised, predict
 
 
@@ -122,27 +122,18 @@ def attack_model(
     return frame
 
 
-def certify_images(
-    name,
-    model_path,
-    data,
-    out_csv,
-    *,
-    side,
-    test_limit,
-    eps,
-    tighten_steps,
-    sdp_limit,
-    seed,
-    threads=None,
-) -> pd.DataFrame:
+def certify_images(job: Job, out_csv) -> pd.DataFrame:
     """A row per test image: the worst bound on f_j - f_y over the other classes under every
     flow with ||N r||_2 <= eps (tightened dual bound; ``sdp_*``: the SDP's, first ``sdp_limit``
-    images) and whether it certifies the label (worst < 0; a wrong prediction never is)."""
-    setup(seed, "cpu", threads, "certify", name)  # SCS runs on the CPU
-    net, _ = load_model(model_path)
-    x, y = pooled(data, "test", side, test_limit)
-    cert = certify_batch(net, x, y, eps, steps=tighten_steps)
+    images) and whether it certifies the label (worst < 0; a wrong prediction never is).
+    ``job``: one two-layer net (``name``), reading ``net`` and ``data``, with the settings
+    ``side``, ``test_limit``, ``eps``, ``tighten_steps`` and ``sdp_limit``."""
+    name, s = job.name, job.settings
+    eps, sdp_limit = s["eps"], s["sdp_limit"]
+    setup(job.seed, "cpu", job.threads, "certify", name)  # SCS runs on the CPU
+    net, _ = load_model(job.files["net"])
+    x, y = pooled(job.files["data"], "test", s["side"], s["test_limit"])
+    cert = certify_batch(net, x, y, eps, steps=s["tighten_steps"])
     frame = pd.DataFrame(
         {
             "index": range(len(y)),

@@ -86,8 +86,10 @@ class Job:
 
     @classmethod
     def of_rule(cls, snakemake, name: str) -> Job:
-        """The record of a Snakemake job: ``name`` (a wildcard's value), ``params.settings``,
-        ``params.runtime`` and the job's named inputs."""
+        """The record of a Snakemake job: ``name`` (a wildcard's value), ``params.settings``
+        (empty where the rule passes none), ``params.runtime`` and the job's named inputs
+        that are single files (lists by (attack, eps) stay with the script)."""
         p = snakemake.params
+        settings = p.settings if "settings" in p.keys() else {}
         files = {k: v for k, v in snakemake.input.items() if isinstance(v, str)}
-        return cls(name, p.settings, **p.runtime, files=files, threads=snakemake.threads)
+        return cls(name, settings, **p.runtime, files=files, threads=snakemake.threads)

@@ -21,7 +21,7 @@ from advsal import io
 from advsal.detectors.metzen import SubnetworkDetector, collect
 from advsal.metrics import choose_eps
 from advsal.runtime import progress, setup
-from advsal.stages.common import load_adv, load_classifier, load_splits, split_xy
+from advsal.stages.common import Job, load_adv, load_classifier, load_splits, split_xy
 from advsal.tables import read_table
 from advsal.training import batched, fit
 
@@ -98,36 +98,24 @@ def sweep_attack(clf, x, adv, settings, device, seed) -> dict:
     return {i: (heads[i], best[i][0]) for i in heads}
 
 
-def depth_sweep(
-    name,
-    settings,
-    data,
-    classifier,
-    summary,
-    adv,
-    out_csv,
-    *,
-    evaluation,
-    train_limit=None,
-    seed,
-    device,
-    threads=None,
-) -> pd.DataFrame:
-    """``adv``: {(attack, eps): {split: path}} for the static attacks on the detector's
-    classifier; the chosen eps of each is read from the attack ``summary``."""
+def depth_sweep(job: Job, adv, out_csv, *, evaluation, train_limit=None) -> pd.DataFrame:
+    """``job``: the detector instance, reading ``data``, ``classifier`` and the attack
+    ``summary``; ``adv``: {(attack, eps): {split: path}} for the static attacks on the
+    detector's classifier; the chosen eps of each is read from the summary."""
     from advsal.metrics import detection_metrics  # scikit-learn, only here
 
-    dev = setup(seed, device, threads, "depth_sweep", name)
-    clf = load_classifier(classifier, dev)
+    name, settings, seed = job.name, job.settings, job.seed
+    dev = setup(seed, job.device, job.threads, "depth_sweep", name)
+    clf = load_classifier(job.files["classifier"], dev)
     for p in clf.parameters():
         p.requires_grad_(False)
     if not getattr(clf, "attachment_points", None):
         raise ValueError(f"detector {name}: its classifier has no numbered attachment points")
-    stats = read_table(summary)
+    stats = read_table(job.files["summary"])
     chosen = choose_eps(stats, evaluation["accuracy_threshold"], evaluation["select_on"])
     chosen = chosen.set_index("attack")
     types = stats.groupby("attack")["type"].first()
-    splits = load_splits(data)
+    splits = load_splits(job.files["data"])
     x = {s: split_xy(splits, s, train_limit)[0] for s in ("train", "val", "test")}
     test_points = [h for h in clf.attachment_points]
     rows = []

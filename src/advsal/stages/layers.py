@@ -16,7 +16,7 @@ import torch
 
 from advsal import io
 from advsal.runtime import progress, setup
-from advsal.stages.common import load_adv, load_classifier, load_splits, split_xy
+from advsal.stages.common import Job, load_adv, load_classifier, load_splits, split_xy
 from advsal.stages.saliency import different_partner
 from advsal.tables import read_table
 from advsal.training import batched, predict
@@ -49,27 +49,17 @@ def correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.where(den > 1e-12, r, torch.full_like(r, float("nan")))
 
 
-def layer_study(
-    name,
-    layers,
-    data,
-    model,
-    chosen_csv,
-    adv,
-    out_csv,
-    out_maps,
-    *,
-    n_examples,
-    seed,
-    device,
-    threads=None,
-) -> pd.DataFrame:
-    """``layers``: {role: layer name} (shallow, middle, deep); ``adv``: (attack, eps) -> test file
-    (only each attack's chosen eps is read). Writes the table and the example maps."""
-    dev = setup(seed, device, threads, "layer_study", name)
-    clf = load_classifier(model, dev)
-    x = split_xy(load_splits(data), "test")[0].to(dev)
-    chosen = read_table(chosen_csv).set_index("attack")["eps"].to_dict()
+def layer_study(job: Job, adv, out_csv, out_maps) -> pd.DataFrame:
+    """``job``: the study of one classifier (``name``), its settings ``layers`` ({role: layer
+    name}: shallow, middle, deep) and ``n_examples``, reading ``data``, ``classifier`` and the
+    ``chosen`` eps table; ``adv``: (attack, eps) -> test file (only each attack's chosen eps
+    is read). Writes the table and the example maps."""
+    name, seed = job.name, job.seed
+    layers, n_examples = job.settings["layers"], job.settings["n_examples"]
+    dev = setup(seed, job.device, job.threads, "layer_study", name)
+    clf = load_classifier(job.files["classifier"], dev)
+    x = split_xy(load_splits(job.files["data"]), "test")[0].to(dev)
+    chosen = read_table(job.files["chosen"]).set_index("attack")["eps"].to_dict()
     pred = predict(clf, [x], device=dev).argmax(1).to(dev)
     partner = different_partner(len(x), seed)
     rows, examples = [], {"clean": {"x": x[:n_examples].cpu()}}

@@ -19,7 +19,14 @@ import pandas as pd
 from advsal import io
 from advsal.detectors import load_detector
 from advsal.runtime import progress, setup
-from advsal.stages.common import load_adv, load_classifier, load_saliency, load_splits, split_xy
+from advsal.stages.common import (
+    Job,
+    load_adv,
+    load_classifier,
+    load_saliency,
+    load_splits,
+    split_xy,
+)
 from advsal.training import predict
 
 SUBSETS = ("all", "filtered")
@@ -58,30 +65,20 @@ def pair_rows(y, clean, adv) -> list[dict]:
 
 
 def paired_table(
-    name,
-    data,
-    model,
-    tests,
-    out_csv,
-    *,
-    classifier,
-    sal_clean,
-    crafted_on: dict,
-    types: dict,
-    own_classifier: str,
-    seed,
-    device,
-    threads=None,
+    job: Job, tests, out_csv, *, crafted_on: dict, types: dict, own_classifier: str
 ) -> pd.DataFrame:
-    """``tests``: (attack, eps) -> (adversarial test file, the detector's saliency maps of it);
-    ``crafted_on`` / ``types``: attack -> the classifier it attacks / its registered type."""
-    dev = setup(seed, device, threads, "paired", name)
-    clf = load_classifier(classifier, dev).eval()
-    det = load_detector(model, classifier=clf, device=dev)
+    """``job``: the contrastive detector, reading ``data``, ``classifier``, its fitted
+    ``detector`` and its clean maps ``sal_clean``; ``tests``: (attack, eps) -> (adversarial
+    test file, the detector's saliency maps of it); ``crafted_on`` / ``types``: attack -> the
+    classifier it attacks / its registered type."""
+    name, files = job.name, job.files
+    dev = setup(job.seed, job.device, job.threads, "paired", name)
+    clf = load_classifier(files["classifier"], dev).eval()
+    det = load_detector(files["detector"], classifier=clf, device=dev)
     if not det.contrasts:
         raise ValueError(f"detector {name!r} has no mask classifier: no paired table")
-    x, y = split_xy(load_splits(data), "test")
-    clean = _labels(det, clf, x, load_saliency(sal_clean)["test"], dev)
+    x, y = split_xy(load_splits(files["data"]), "test")
+    clean = _labels(det, clf, x, load_saliency(files["sal_clean"])["test"], dev)
     f1_acc, f2_acc = float((clean[0] == y).float().mean()), float((clean[1] == y).float().mean())
     rows = []
     for (attack, eps), (adv, sal) in tests.items():

@@ -11,6 +11,7 @@ from advsal.data.base import SPLITS
 from advsal.runtime import progress, setup
 from advsal.saliency import SALIENCY
 from advsal.stages.common import (
+    Job,
     build_saliency,
     load_adv,
     load_classifier,
@@ -41,24 +42,15 @@ def train_saliency(
     return history
 
 
-def make_saliency(
-    name,
-    settings,
-    data,
-    model,
-    out,
-    *,
-    adv=None,
-    state=None,
-    train_limit=None,
-    seed,
-    device,
-    threads=None,
-) -> None:
-    """Maps of every split: the clean images, or the adversarials in ``adv[split]``."""
-    dev = setup(seed, device, threads, "saliency", name)
-    method = build_saliency(settings, load_classifier(model, dev), state, dev)
-    splits = load_splits(data)
+def make_saliency(job: Job, out, *, adv=None, train_limit=None) -> None:
+    """Maps of every split: the clean images, or the adversarials in ``adv[split]``. ``job``:
+    the saliency instance, reading ``data``, ``classifier`` and, for a trained method, its
+    ``saliency_state``."""
+    settings, files = job.settings, job.files
+    dev = setup(job.seed, job.device, job.threads, "saliency", job.name)
+    clf = load_classifier(files["classifier"], dev)
+    method = build_saliency(settings, clf, files.get("saliency_state"), dev)
+    splits = load_splits(files["data"])
     maps = {}
     for split in SPLITS:
         x = load_adv(adv[split]) if adv else split_xy(splits, split, train_limit)[0]
@@ -83,25 +75,25 @@ def rms_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return d.norm(dim=1) / d.shape[1] ** 0.5
 
 
-def saliency_shift(
-    name, settings, data, model, sal_clean, tests, out_csv, out_pairs, *, seed, device, threads=None
-):
+def saliency_shift(job: Job, tests, out_csv, out_pairs):
     """model_based_saliency2020 Table 1 for one saliency instance: the L2 distance between the
     maps of a clean test image and of its adversarial (those that change f's prediction), per
     (attack, eps), against the distance between the maps of two different clean images; a
     two-sided Mann-Whitney U test says whether the two samples differ. Its Table 5 in
     ``out_pairs``: :func:`saliency_pairs`.
 
-    ``tests`` maps (attack, eps) -> (adversarial test file, maps file)."""
+    ``job``: the saliency instance, reading ``data``, ``classifier`` and its clean maps
+    ``sal_clean``; ``tests`` maps (attack, eps) -> (adversarial test file, maps file)."""
     import pandas as pd
     from scipy.stats import mannwhitneyu
 
     from advsal.training import predict
 
-    dev = setup(seed, device, threads, "saliency_shift", name)
-    clf = load_classifier(model, dev)
-    x = split_xy(load_splits(data), "test")[0]
-    s_clean = io.load_tensors(sal_clean, expect=SPLITS)["test"]
+    name, settings, seed, files = job.name, job.settings, job.seed, job.files
+    dev = setup(seed, job.device, job.threads, "saliency_shift", name)
+    clf = load_classifier(files["classifier"], dev)
+    x = split_xy(load_splits(files["data"]), "test")[0]
+    s_clean = io.load_tensors(files["sal_clean"], expect=SPLITS)["test"]
     clean_pred = predict(clf, [x], device=dev).argmax(1)
     different = rms_distance(s_clean, s_clean[different_partner(len(x), seed)]).numpy()
     adv_maps = {}
