@@ -13,6 +13,9 @@ JOBS_PER_GPU ?= 2
 GPUS    ?= $(shell $(PY) -c 'from advsal.gpus import host_gpu_count as n; print(n() * $(JOBS_PER_GPU))')
 GPU_RESOURCE = $(if $(filter-out 0,$(GPUS)),--resources gpu=$(GPUS))
 ARGS    ?=
+# torch's OpenMP threads sleep while they wait, in the jobs and in the tests' own process:
+# spinning, they doubled the time of processes sharing the cores (bench/omp_wait.py)
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: help install install-test install-slurm run smoke presets-smoke test lint report rulegraph gpu-check bench slurm slurm-cancel clean
 .DEFAULT_GOAL := help

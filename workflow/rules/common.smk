@@ -15,6 +15,11 @@ from advsal.provenance import code_hash
 from advsal.scheduler import sample_benchmarks_every, stop_replanning
 from advsal.tokens import CLEAN, COMBINED
 
+# torch's OpenMP threads wait for work asleep, not spinning (unless the environment says
+# otherwise): where jobs share the cores (two jobs at once, the tests beside a run) spinning
+# threads doubled every job's time; alone a job is no slower (bench/omp_wait.py)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 # an input: relative to the working directory, so a run copied with its clone plans nothing
 REFERENCE = os.path.relpath(f"{workflow.basedir}/workflow/paper_reference.yaml")
 
