@@ -56,8 +56,10 @@ smoke: install  ## config/tiny.yaml, every stage in a few minutes, in results/sm
 # PRESETS="cifar10 assira" runs some; the summary goes to $(PRESETS_DIR)/presets-smoke.csv
 PRESETS_DIR ?= results/presets-smoke
 PRESETS ?=
+# SMOKE_PARALLEL: presets at once (CI: 2, filling the cores a preset's narrow steps leave idle)
+SMOKE_PARALLEL ?= 1
 presets-smoke: install  ## every paper preset end to end on stand-in data (PRESETS=... for some)
-	$(PY) -m advsal.smoke --workdir $(PRESETS_DIR) $(if $(filter-out all,$(CORES)),--cores $(CORES)) $(PRESETS)
+	$(PY) -m advsal.smoke --workdir $(PRESETS_DIR) $(if $(filter-out all,$(CORES)),--cores $(CORES)) --parallel $(SMOKE_PARALLEL) $(PRESETS)
 
 test: install-test  ## the test suite (about 13 minutes on 2 cores)
 	$(PY) -m pytest -q $(ARGS)

@@ -13,9 +13,11 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
   written its measured speed-ups per rule family to ``bench/gpu_check.csv``; the SDPs and the
   data step stay on the CPU). A rule's ``runtime`` is ``MARGIN`` times its longest
   job, at least ``FLOOR_MIN`` minutes; a preset's total adds every job (seeds repeated).
-- the smoke at the preset's image size: an overlay's ``dataset.image_size`` cut (the ImageNet
-  presets run at 112 px in CI) is undone by ``python -m advsal.smoke --full-images``, and a
-  smoke at another size is refused (the jobs' time does not follow the pixels alone).
+- the smoke at the preset's image size and budget grids: an overlay's ``dataset.image_size``
+  cut (the ImageNet presets run at 64 px in CI) and its cuts of the attacks' ``eps`` grids (to
+  their two ends) are undone by ``python -m advsal.smoke --full-size``, and a smoke at another
+  size or on part of a grid is refused (the jobs' time does not follow the pixels alone; the
+  total counts every budget's jobs).
 - memory: the rule's largest smoke peak RSS plus ``COPIES`` float32 copies of the preset's
   extra images (clean, adversarial, saliency, gradients), times ``MARGIN``.
 
@@ -218,10 +220,30 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
             f"{preset}: the smoke ran on {smoke_shape} images, the preset takes {tuple(shape)}: "
             "a job's time does not follow the pixels alone (metzen_imagenet10's smoke at 112 px "
             "took 0.42x the CPU seconds at 224, not 0.25x); run "
-            f"python -m advsal.smoke --full-images {preset}"
+            f"python -m advsal.smoke --full-size {preset}"
+        )
+    ran = jobs(workdir / "logs" / f"smoke-{preset}.log")
+    attacked = {
+        (j["wildcards"]["attack"], float(j["wildcards"]["eps"]))
+        for j in ran
+        if j["rule"] == "attack" and j["wildcards"].get("eps", "none") != "none"
+    }
+    part = sorted(  # an attack run at some of the preset's budgets, not all (the overlay's cut)
+        {name for name, _ in attacked}
+        & {
+            name
+            for name, spec in full["attacks"].items()
+            if any((name, float(e)) not in attacked for e in spec.get("eps") or [])
+        }
+    )
+    if part:
+        sys.exit(
+            f"{preset}: the smoke ran {', '.join(part)} on part of the preset's budget grid "
+            "(its overlay's cut): the preset's total counts every budget's jobs; run "
+            f"python -m advsal.smoke --full-size {preset}"
         )
     measured = []
-    for job in jobs(workdir / "logs" / f"smoke-{preset}.log"):
+    for job in ran:
         log = workdir / job["log"]
         text = log.read_text() if log.is_file() else ""
         m = USAGE.search(text)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import subprocess
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -33,16 +35,27 @@ def test_every_preset_has_an_overlay_that_cuts_only_sizes():
     assert sorted(p.stem for p in smoke.OVERLAYS.glob("*.yaml")) == PRESETS
 
 
-def test_the_imagenet_smoke_cuts_the_image_size_and_full_images_undoes_it():
+def test_the_smoke_cuts_image_sizes_and_budget_grids_and_full_size_undoes_both():
+    cut_any = set()
     for name in PRESETS:
-        cut = yaml.safe_load(smoke.overlay_path(name).read_text()).get("dataset", {})
-        if "image_size" in cut:  # CI's smoke: VGG16 at 112 px, not the preset's 224
-            assert cut["image_size"] < _preset(name)["dataset"]["image_size"]
-            size = _preset(name)["dataset"]["image_size"]
-            assert smoke.full_image_size(name) == ["--config", f"dataset={{image_size: {size}}}"]
-        else:
-            assert smoke.full_image_size(name) == []
-    assert smoke.full_image_size("metzen_imagenet10") and smoke.full_image_size("assira") == []
+        overlay = yaml.safe_load(smoke.overlay_path(name).read_text())
+        preset = _preset(name)
+        want = []
+        if "image_size" in overlay.get("dataset", {}):  # CI's smoke: VGG16 at 64 px, not 224
+            assert overlay["dataset"]["image_size"] < preset["dataset"]["image_size"]
+            want.append(f"dataset={{image_size: {preset['dataset']['image_size']}}}")
+            cut_any.add("image_size")
+        grids = {a: s["eps"] for a, s in overlay.get("attacks", {}).items() if "eps" in s}
+        for attack, eps in grids.items():  # a grid cut to its two ends
+            assert len(eps) == 2 < len(preset["attacks"][attack]["eps"])
+            cut_any.add("eps")
+        undo = smoke.full_size(name)
+        assert undo[:1] == (["--config"] if want or grids else [])
+        assert undo[1 : 1 + len(want)] == want
+        if grids:  # Snakemake's --config reads YAML: the preset's whole grids come back
+            back = yaml.safe_load(undo[-1].split("=", 1)[1])
+            assert back == {a: {"eps": preset["attacks"][a]["eps"]} for a in grids}
+    assert cut_any == {"image_size", "eps"}
     preset = load([ROOT / "config" / "assira.yaml"])  # 112 px
     smoke.check_overlay(preset, {"dataset": {"image_size": 64}})
     with pytest.raises(ValueError, match="no cut of the preset's 112"):
@@ -55,7 +68,10 @@ def test_the_imagenet_smoke_cuts_the_image_size_and_full_images_undoes_it():
         ({"classifiers": {"cifar_net": {"arch": "resnet"}}}, "not a size"),
         ({"classifiers": {"cifar_net": {"epochs": 101}}}, "no cut"),
         ({"classifiers": {"other": {"epochs": 1}}}, "not in the preset"),
-        ({"attacks": {"fgsm": {"eps": [0.5]}}}, "not a size"),
+        ({"attacks": {"fgsm": {"eps": [0.5]}}}, "not a subset"),
+        ({"attacks": {"fgsm": {"eps": []}}}, "no cut of the preset's grid"),
+        ({"attacks": {"fgsm": {"eps": 0.00392156862745098}}}, "no cut of the preset's grid"),
+        ({"attacks": {"jsma": {"eps": [0.1]}}}, "no cut of the preset's grid"),  # JSMA: no eps
         ({"attacks": {"bim": {"steps": 2, "abs_stepsize": 0.1}}}, "not a size"),
         ({"dataset": {"split": {"train": None}}}, "no cut"),
         ({"attacks": {"fgsm": {"steps": 3}}}, "no count to cut"),  # FGSM has no steps
@@ -67,6 +83,7 @@ def test_an_overlay_that_changes_more_than_sizes_is_refused(overlay, words):
     with pytest.raises(ValueError, match=words):
         smoke.check_overlay(preset, overlay)
     smoke.check_overlay(preset, {"attacks": {"bim": {"steps": 2}}})  # a cut is fine
+    smoke.check_overlay(preset, {"attacks": {"bim": {"eps": preset["attacks"]["bim"]["eps"][1:3]}}})
     metzen = load([ROOT / "config" / "metzen_cifar10.yaml"])
     smoke.check_overlay(metzen, {"attacks": {"dynamic": {"sigma": [0.0, 1.0]}}})  # code's grid
     with pytest.raises(ValueError, match="not a subset"):
@@ -209,3 +226,33 @@ def test_snakemake_names_the_preset_file_and_runs_nothing(tmp_path, folders):
     msg = "classes lists 9 ImageNet indices for 10 classes"
     assert lines == [f"{path.name}: config error at {key}.params: {msg}"], out
     assert "Traceback" not in out and not (tmp_path / "results").exists()
+
+
+def test_presets_at_once_keep_their_order_and_a_failure_starts_no_more(monkeypatch, tmp_path):
+    started, running, most = [], set(), [0]
+    lock = threading.Lock()
+
+    def fake_run(name, workdir, cores, *extra, lanes=1):
+        with lock:
+            started.append(name)
+            running.add(name)
+            most[0] = max(most[0], len(running))
+        time.sleep(0.05 if name == "cifar10" else 0.5)  # the failure comes first
+        with lock:
+            running.discard(name)
+        return {"preset": name, "ok": name != "cifar10", "wall_s": 0.2, "jobs": 1}
+
+    monkeypatch.setattr(smoke, "run", fake_run)
+    monkeypatch.setattr(smoke, "make_fixtures", lambda workdir: workdir)
+    names = ["assira", "cifar10", "metzen_cifar10", "paper_mnist", "zhang2018_mnist5k"]
+    args = ["--workdir", str(tmp_path), "--parallel", "2"]
+    assert smoke.main([*args, "--keep-going", *names]) == 1  # cifar10 failed
+    assert sorted(started) == names and most[0] == 2
+    with open(tmp_path / "presets-smoke.csv") as fh:
+        assert [line.split(",")[0] for line in fh.read().splitlines()[1:]] == names
+    started.clear()
+    assert smoke.main([*args, *names]) == 1
+    assert started == names[:2]  # the one beside cifar10 runs to its end; no other starts
+    started.clear()
+    assert smoke.main(["--workdir", str(tmp_path), "zhang2018_mnist5k", "paper_mnist"]) == 0
+    assert started == ["zhang2018_mnist5k", "paper_mnist"]  # one at a time, in the given order

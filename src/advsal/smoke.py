@@ -2,24 +2,27 @@
 shape (``make presets-smoke``; config/README.md, "Presets").
 
 Each preset ``config/<name>.yaml`` has an overlay ``config/smoke/<name>.yaml`` that cuts only
-sizes (images per split, epochs, steps, seeds, sigma grids, test and SDP images;
+sizes (images per split, epochs, steps, seeds, budget and sigma grids, test and SDP images;
 :func:`check_overlay` holds it to that). The runs share one work directory whose ``data/`` holds
 the stand-ins (:mod:`advsal.data.fixtures`) where the presets look for their data, so the
 presets' own paths and the real loaders run. Each preset writes ``results/<run>/`` there; the
 summary (wall time, jobs, tables, figures, comparison rows) goes to ``presets-smoke.csv``.
 
-    python -m advsal.smoke [--cores 2] [--workdir results/presets-smoke] [preset ...]
+    python -m advsal.smoke [--cores 2] [--parallel 1] [--workdir results/presets-smoke] [preset ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from advsal.data import fixtures
@@ -40,7 +43,6 @@ SIZE_KEYS = {
     "steps",
     "binary_search_steps",
     "seeds",
-    "sigma",
     "test_limit",
     "train_limit",
     "sdp_limit",
@@ -48,6 +50,8 @@ SIZE_KEYS = {
     "n_examples",
     "rounds",
 }
+# the overlay keys that set a grid: a cut keeps some of the preset's points (at least one)
+GRID_KEYS = {"eps", "sigma"}
 # the counts of images, whose absence (or null) means all of them
 IMAGE_KEYS = {"train", "val", "test", "train_limit", "test_limit"}
 # keys an overlay may set that are no size: how the stand-in data is read
@@ -102,6 +106,13 @@ def check_overlay(preset: dict, overlay: dict) -> None:
                 sub = full.get(key)
                 walk(sub if isinstance(sub, dict) else {}, value, path)
                 continue
+            if key in GRID_KEYS:
+                old = full[key] if key in full else code_default(preset, path)
+                if not isinstance(old, list) or not isinstance(value, list) or not value:
+                    raise ValueError(f"{name}: {value!r} is no cut of the preset's grid {old!r}")
+                if not set(value) <= set(old):
+                    raise ValueError(f"{name}: {value} is not a subset of the preset's {old}")
+                continue
             if key not in SIZE_KEYS:
                 raise ValueError(f"{name}: not a size (an overlay only cuts sizes)")
             old = full[key] if key in full else code_default(preset, path)
@@ -154,26 +165,52 @@ def make_fixtures(workdir: Path) -> Path:
     return data
 
 
-def full_image_size(preset: str) -> list[str]:
-    """Snakemake's ``--config`` undoing the overlay's image-size cut (the preset's own size), or
-    nothing where the overlay keeps it: for a smoke that ``bench/preset_resources.py`` scales."""
+def full_size(preset: str) -> list[str]:
+    """Snakemake's ``--config`` undoing the overlay's cuts of the image size and of the budget
+    grids (the preset's own), or nothing where the overlay keeps both: for a smoke that
+    ``bench/preset_resources.py`` scales (its jobs are the preset's jobs, at the preset's
+    pixels)."""
     from advsal import yamlload
 
     overlay = yamlload.safe_load(overlay_path(preset).read_text()) or {}
-    if "image_size" not in overlay.get("dataset", {}):
-        return []
     preset_yaml = yamlload.safe_load((PRESETS / f"{preset}.yaml").read_text())
-    return ["--config", f"dataset={{image_size: {preset_yaml['dataset']['image_size']}}}"]
+    out = []
+    if "image_size" in overlay.get("dataset", {}):
+        out.append(f"dataset={{image_size: {preset_yaml['dataset']['image_size']}}}")
+    grids = {
+        name: preset_yaml["attacks"][name]["eps"]
+        for name, spec in (overlay.get("attacks") or {}).items()
+        if "eps" in (spec or {})
+    }
+    if grids:
+        out.append("attacks=" + json.dumps({k: {"eps": v} for k, v in grids.items()}))
+    return ["--config", *out] if out else []
 
 
-def snakemake_command(preset: str, workdir: Path, cores: int, *extra: str) -> list[str]:
+def memory_limit(preset: str, lanes: int = 1) -> int:
+    """The ``mem_mb`` a preset's Snakemake may hand out: the host's memory shared by the presets
+    run at once (``lanes``), but at least the most any of its rules asks for (Snakemake refuses a
+    job that asks for more than the limit). So a preset's memory-hungry jobs run one at a time
+    (``nguyen2018_mnist``'s two SDP jobs ask 20,000 MB each and take ~9,000)."""
+    from advsal.config import load
+
+    res = load([PRESETS / f"{preset}.yaml", overlay_path(preset)])["resources"]
+    most = max([res["mem_mb"], *(r.get("mem_mb", 0) for r in res["rules"].values())])
+    host = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return max(most, host // lanes)
+
+
+def snakemake_command(
+    preset: str, workdir: Path, cores: int, *extra: str, lanes: int = 1
+) -> list[str]:
     from advsal.gpus import host_gpu_count
 
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores)]
     cmd += ["--configfile", str(PRESETS / f"{preset}.yaml"), str(overlay_path(preset))]
     cmd += ["--directory", str(workdir), "--snakefile", str(ROOT / "Snakefile")]
+    cmd += ["--resources", f"mem_mb={memory_limit(preset, lanes)}"]
     if host_gpu_count():
-        cmd += ["--resources", f"gpu={2 * host_gpu_count()}"]
+        cmd += [f"gpu={2 * host_gpu_count()}"]
     return cmd + list(extra)
 
 
@@ -197,14 +234,14 @@ def summarise(preset: str, workdir: Path) -> dict:
     }
 
 
-def run(preset: str, workdir: Path, cores: int, *extra: str) -> dict:
+def run(preset: str, workdir: Path, cores: int, *extra: str, lanes: int = 1) -> dict:
     """One preset's whole DAG; its Snakemake output goes to ``logs/smoke-<preset>.log``."""
     log = Path(workdir) / "logs" / f"smoke-{preset}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     with open(log, "w") as fh:
         proc = subprocess.run(
-            snakemake_command(preset, workdir, cores, *extra),
+            snakemake_command(preset, workdir, cores, *extra, lanes=lanes),
             stdout=fh,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -229,9 +266,17 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", type=Path, default=ROOT / "results" / "presets-smoke")
     parser.add_argument("--keep-going", action="store_true", help="run the rest after a failure")
     parser.add_argument(
-        "--full-images",
+        "--parallel",
+        type=int,
+        default=1,
+        help="presets run at once, each with --cores (a preset's DAG leaves cores idle at its "
+        "narrow steps; the presets' wall times then overlap)",
+    )
+    parser.add_argument(
+        "--full-size",
         action="store_true",
-        help="the presets' own image size where an overlay cuts it (for bench/preset_resources.py)",
+        help="the presets' own image size and budget grids where an overlay cuts them "
+        "(for bench/preset_resources.py)",
     )
     args = parser.parse_args(argv)
     names = args.presets or presets()
@@ -242,14 +287,22 @@ def main(argv=None) -> int:
         overlay_checked(name)
     workdir = args.workdir.resolve()
     make_fixtures(workdir)
-    rows = []
-    for name in names:
+    extra = {name: full_size(name) if args.full_size else [] for name in names}
+    rows, failed = {}, threading.Event()
+
+    def one(name: str) -> None:
+        if failed.is_set():  # an earlier preset failed: the rest are not started
+            return
         print(f"== {name}", flush=True)
-        row = run(name, workdir, args.cores, *(full_image_size(name) if args.full_images else []))
-        rows.append(row)
-        print("   " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "preset"), flush=True)
+        row = rows[name] = run(name, workdir, args.cores, *extra[name], lanes=args.parallel)
+        said = ", ".join(f"{k} {v}" for k, v in row.items() if k != "preset")
+        print(f"   {name}: {said}", flush=True)
         if not row["ok"] and not args.keep_going:
-            break
+            failed.set()
+
+    with ThreadPoolExecutor(args.parallel) as pool:
+        list(pool.map(one, names))
+    rows = [rows[n] for n in names if n in rows]
     out = workdir / "presets-smoke.csv"
     fields = ["preset", "ok", "wall_s", "jobs", "run", "tables", "figures", "comparison_rows"]
     fields += ["like_for_like", "not_run"]
