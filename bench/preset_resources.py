@@ -14,7 +14,7 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
   data step stay on the CPU). A rule's ``runtime`` is ``MARGIN`` times its longest
   job, at least ``FLOOR_MIN`` minutes; a preset's total adds every job (seeds repeated).
 - the smoke at the preset's image size and budget grids: an overlay's ``dataset.image_size``
-  cut (the ImageNet presets run at 64 px in CI) and its cuts of the attacks' ``eps`` grids (to
+  cut (VGG16 and ASSIRA's net run at 64 px in CI) and its cuts of the attacks' ``eps`` grids (to
   their two ends) are undone by ``python -m advsal.smoke --full-size``, and a smoke at another
   size or on part of a grid is refused (the jobs' time does not follow the pixels alone; the
   total counts every budget's jobs).
@@ -215,7 +215,7 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     }
     n_extra = images(full_counts) - images(smoke_counts)
     smoke_shape = tuple(splits.x["test"].shape[1:])
-    if smoke_shape != tuple(shape):  # CI's smoke runs the ImageNet presets at 112 px
+    if smoke_shape != tuple(shape):  # CI's smoke runs VGG16 and ASSIRA's net at 64 px
         sys.exit(
             f"{preset}: the smoke ran on {smoke_shape} images, the preset takes {tuple(shape)}: "
             "a job's time does not follow the pixels alone (metzen_imagenet10's smoke at 112 px "
@@ -240,7 +240,7 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
         sys.exit(
             f"{preset}: the smoke ran {', '.join(part)} on part of the preset's budget grid "
             "(its overlay's cut): the preset's total counts every budget's jobs; run "
-            f"python -m advsal.smoke --full-size {preset}"
+            f"python -m advsal.smoke --full-size {preset} in a fresh --workdir"
         )
     measured = []
     for job in ran:

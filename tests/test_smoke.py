@@ -232,7 +232,7 @@ def test_presets_at_once_keep_their_order_and_a_failure_starts_no_more(monkeypat
     started, running, most = [], set(), [0]
     lock = threading.Lock()
 
-    def fake_run(name, workdir, cores, *extra, lanes=1):
+    def fake_run(name, workdir, cores, *extra):
         with lock:
             started.append(name)
             running.add(name)
@@ -256,3 +256,13 @@ def test_presets_at_once_keep_their_order_and_a_failure_starts_no_more(monkeypat
     started.clear()
     assert smoke.main(["--workdir", str(tmp_path), "zhang2018_mnist5k", "paper_mnist"]) == 0
     assert started == ["zhang2018_mnist5k", "paper_mnist"]  # one at a time, in the given order
+
+
+def test_only_the_rule_asking_far_more_memory_than_the_rest_runs_one_job_at_a_time(tmp_path):
+    assert {name: smoke.alone(name) for name in PRESETS if smoke.alone(name)} == {
+        "nguyen2018_mnist": ["certify"]  # the SDPs: 20,000 MB asked, ~9,000 taken in the smoke
+    }
+    cmd = smoke.snakemake_command("nguyen2018_mnist", tmp_path, 2)
+    assert cmd[cmd.index("--set-resources") + 1] == "certify:alone=1"
+    assert cmd[cmd.index("--resources") + 1] == "alone=1"
+    assert "--set-resources" not in smoke.snakemake_command("cifar10", tmp_path, 2)
