@@ -11,9 +11,10 @@ import json
 import shutil
 from pathlib import Path
 
-from advsal.config import complete, resolve
+from advsal.config import resolve
 from advsal.paper import run_setting
 from advsal.paper.compare import run_tables
+from advsal.plan.instances import complete
 
 
 def main() -> None:

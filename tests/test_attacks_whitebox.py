@@ -9,9 +9,10 @@ import torch
 from torch import nn
 
 from advsal.attacks import ATTACKS
-from advsal.config import ConfigError, against_fit, resolve
+from advsal.config import ConfigError, resolve
 from advsal.detectors import DETECTORS
 from advsal.plan import Plan
+from advsal.plan.instances import against_fit
 from advsal.saliency import SALIENCY
 from advsal.tables.retraining import whitebox_table
 from tests.helpers import paper_rows
@@ -141,7 +142,7 @@ def test_whitebox_config_takes_seeds_a_fit_budget_and_no_sigma(tmp_path):
     # without a budget the fit is at the attack's own eps
     with pytest.raises(ConfigError, match=r"attacks.wb.eps\[0\]: 'spd' is not fitted to 'bim' at"):
         resolve([_config(tmp_path, {"eps": [1.0]})])
-    with pytest.raises(ConfigError, match=r"attacks.bim.seeds: only a dynamic attack"):
+    with pytest.raises(ConfigError, match=r"attacks.bim.seeds: only a retraining attack"):
         resolve([_seeds_on_bim(tmp_path)])
 
 
@@ -162,7 +163,7 @@ def _seeds_on_bim(tmp_path):
 def test_table3_is_mean_and_std_over_seeds_and_lands_in_the_comparison(tmp_path):
     rows = []
     for seed, (acc, flag) in enumerate([(0.0, 0.1), (0.1, 0.3), (0.2, 0.2)]):
-        for version, shift in (("static", 0.0), ("dynamic", 0.5)):
+        for version, shift in (("static", 0.0), ("retrained", 0.5)):
             rows.append(
                 {
                     "attack": "whitebox",
@@ -186,7 +187,7 @@ def test_table3_is_mean_and_std_over_seeds_and_lands_in_the_comparison(tmp_path)
         paths.append(p)
     out = whitebox_table(paths, tmp_path / "whitebox.csv")
     before = out[out["version"] == "static"].iloc[0]
-    after = out[out["version"] == "dynamic"].iloc[0]
+    after = out[out["version"] == "retrained"].iloc[0]
     assert before["n_seeds"] == 3 and before["n"] == 200  # test images per seed
     assert before["detection_rate_mean"] == pytest.approx(0.2)
     assert before["detection_rate_std"] == pytest.approx(0.1)  # sample std over 3 seeds
@@ -199,7 +200,7 @@ def test_table3_is_mean_and_std_over_seeds_and_lands_in_the_comparison(tmp_path)
         "tolerance": 0.1,
         "tolerance_reason": "two of the paper's standard deviations",
         "cells": [
-            {"match": {"detector": "spd", "version": "dynamic"}, "detection_rate_mean": 0.79}
+            {"match": {"detector": "spd", "version": "retrained"}, "detection_rate_mean": 0.79}
         ],
     }
     setting = {"attacks": {}, "detectors": {}, "classifiers": {}, "dataset": "mnist"}

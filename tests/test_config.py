@@ -8,9 +8,10 @@ import subprocess
 import pytest
 import yaml
 
-from advsal.config import ConfigError, complete, resolve, validate
+from advsal.config import ConfigError, resolve, validate
 from advsal.config.load import merge
 from advsal.plan import Plan
+from advsal.plan.instances import complete
 from advsal.tokens import eps_token
 from tests.helpers import DEFAULT, ROOT, config_with, snakemake_command
 
@@ -242,7 +243,7 @@ def test_a_dynamic_attack_meets_every_detector_of_its_classifier(tmp_path):
 @pytest.mark.parametrize(
     ("attacks", "message"),
     [
-        ({"fgsm": {"sigma": [0.5]}}, r"attacks\.fgsm\.sigma: only a dynamic attack"),
+        ({"fgsm": {"sigma": [0.5]}}, r"attacks\.fgsm\.sigma: only a retraining attack"),
         ({"bim": {"against": ["jsd"]}}, r"attacks\.bim\.against: name one detector"),
         (
             {"dynamic": {"eps": [0.25]}},

@@ -8,8 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from advsal.config import ConfigError, complete, resolve
+from advsal.config import ConfigError, resolve
 from advsal.detectors import DETECTORS, load_detector, save_detector
+from advsal.plan.instances import complete
 from advsal.stages.paired import pair_rows
 from advsal.tables.detection import _spread_agnostic
 from tests.helpers import config_with
@@ -114,7 +115,7 @@ def test_the_one_agnostic_fit_stands_for_every_attack_in_the_tables():
 def test_contrast_config_is_one_clean_fit_and_its_errors_name_the_key(tmp_path):
     cfg = complete(resolve(config_with(tmp_path)))
     spec = cfg["detectors"]["lan_contrast"]
-    assert spec["fit"] == [["clean", "none"]] and spec["saliency"] == "lan"
+    assert spec["fitted_to"] == [["clean", "none"]] and spec["saliency"] == "lan"
     assert "lan_contrast" not in cfg["attacks"]["dynamic"]["against"]
 
     def contrast(**spec):

@@ -13,13 +13,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from advsal.config import complete, resolve
+from advsal.config import resolve
 from advsal.errors import ConfigError
 from advsal.paper import check_paper_keys, load_reference, run_setting
 from advsal.paper.compare import compare, write_comparison
 from advsal.paper.kinds import FAILS, HOLDS, KINDS, NOT_COMPARABLE, NOT_RUN, VERDICTS, Tables
 from advsal.paper.markdown import comparison_markdown, fmt
 from advsal.paper.reference import Context
+from advsal.plan.instances import complete
 from tests.helpers import ROOT, SETTING, paper_rows
 
 REF = load_reference()

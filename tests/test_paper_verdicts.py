@@ -77,7 +77,7 @@ WHITEBOX = {
     "tolerance_reason": "two of the paper's standard deviations over seeds",
     "cells": [
         {
-            "match": {"detector": "jsd", "version": "dynamic"},
+            "match": {"detector": "jsd", "version": "retrained"},
             "accuracy_adv_mean": 0.03,
             "detection_rate_mean": 0.80,
             "tolerance": {"detection_rate_mean": 0.1},
@@ -93,7 +93,7 @@ def test_a_detection_rate_without_published_false_alarms_holds_only_under_the_bo
     frame = pd.DataFrame(
         {
             "detector": ["jsd"],
-            "version": ["dynamic"],
+            "version": ["retrained"],
             "accuracy_adv_mean": [0.35],
             "detection_rate_mean": [0.85],
             "false_alarms_mean": [alarms],
@@ -233,14 +233,14 @@ def test_versus_most_is_more_than_half(ahead, verdict):
     assert f"{4 - ahead} of 4 ({(4 - ahead) / 4:.0%})" in row["reason"]
 
 
-def test_adaptive_dynamic_version_of_a_degenerate_detector_never_holds():
+def test_adaptive_retrained_version_of_a_degenerate_detector_never_holds():
     frame = pd.DataFrame(
         [
             {
                 "attack": "dyn",
                 "eps": "0.2",
                 "detector": "metzen",
-                "version": "dynamic",
+                "version": "retrained",
                 "threshold": 0.3,
                 "detectability_min": 0.75,
                 "sigma_at_min": 0.5,
@@ -249,7 +249,7 @@ def test_adaptive_dynamic_version_of_a_degenerate_detector_never_holds():
             }
         ]
     )
-    item = {"kind": "adaptive", "version": "dynamic", "check": "above", "value": 0.7}
+    item = {"kind": "adaptive", "version": "retrained", "check": "above", "value": 0.7}
     (row,) = judged(item, {"adaptive": frame, "detectability": fits("metzen")})
     assert row["verdict"] == HOLDS
     (row,) = judged(item, {"adaptive": frame, "detectability": fits("metzen", 1.0, 1.0)})

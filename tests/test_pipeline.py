@@ -26,7 +26,7 @@ from advsal.stages.figures import example_rows
 from advsal.tables import read_table
 from tests.helpers import ROOT, TINY, clone_workflow, job_stats, snakemake_command
 
-VERSIONS = ("static", "dynamic")
+VERSIONS = ("static", "retrained")
 
 
 def snakemake(workdir: Path, *args: str, env=None, check=True) -> subprocess.CompletedProcess:
@@ -270,7 +270,7 @@ def test_whitebox_attack_before_and_after_adversarial_training_over_seeds(run):
     assert sorted(rows["seed"]) == [0, 0, 1, 1] and rows["sigma"].isna().all()
     assert (rows["n"] == 40).all() and (rows["linf"] <= 1.0).all()
     table = read_table(r / "tables/whitebox.csv").set_index("version")
-    assert list(table.index) == ["static", "dynamic"] and (table["n_seeds"] == 2).all()
+    assert list(table.index) == ["static", "retrained"] and (table["n_seeds"] == 2).all()
     mean = rows.groupby("version")["detector_flags_adv"].mean()
     assert table.loc["static", "detection_rate_mean"] == pytest.approx(mean["static"])
     assert table["detection_rate_std"].notna().all()

@@ -13,7 +13,9 @@ import pytest
 
 from advsal.config import resolve
 from advsal.plan import Plan
+from advsal.plan.outputs import OUTPUTS
 from advsal.stages.common import named_inputs
+from bench.job_list import job_lines
 from tests.helpers import ROOT
 
 TINY = resolve([ROOT / "config" / "tiny.yaml"])
@@ -38,7 +40,7 @@ def test_the_users_config_is_never_written(plan):
     assert plan.config == TINY
     assert "fit" not in plan.config["detectors"]["spd"]  # derived: the plan's copy only
     assert "against_fit" not in plan.config["attacks"]["bim_jsd"]
-    assert plan.done["detectors"]["spd"]["fit"] == [["fgsm", "0.3"], ["deepfool", "none"]]
+    assert plan.done["detectors"]["spd"]["fitted_to"] == [["fgsm", "0.3"], ["deepfool", "none"]]
 
 
 def test_evaluation_reads_each_fit_of_fit_on_then_the_combined_fit(plan):
@@ -110,7 +112,7 @@ def test_whitebox_jobs_read_the_seeded_fit_of_against_fit_and_the_trained_salien
     }
     static = _files(plan, plan.inputs.versus("wb", "1.0", "spd", 1, "static"))
     assert static == retrain
-    retrained = _files(plan, plan.inputs.versus("wb", "1.0", "spd", 1, "dynamic"))
+    retrained = _files(plan, plan.inputs.versus("wb", "1.0", "spd", 1, "retrained"))
     assert retrained == {**retrain, "detector": "retraining/wb/1.0/spd/seed1/retrained_detector.pt"}
     assert plan.whitebox == [("wb", "1.0", "spd", 0), ("wb", "1.0", "spd", 1)]
 
@@ -249,3 +251,31 @@ def test_the_plan_answers_what_the_rules_params_ask(plan):
         "paper" not in plan.evaluation
         and plan.evaluation["accuracy_threshold"] == (TINY["evaluation"]["accuracy_threshold"])
     )
+
+
+def test_each_catalogued_output_is_made_by_the_rule_it_names(plan):
+    # a dry run of the tiny DAG (bench/job_list.py): which rule writes each file
+    made_by = {}
+    for line in job_lines(["--configfile", str(ROOT / "config" / "tiny.yaml")]):
+        rule, _, out, _ = line.split(" | ")
+        for path in out.removeprefix("out: ").split(", "):
+            made_by[path] = rule
+    planned = [(out.rule, f) for out in OUTPUTS for f in out.files(plan)]
+    assert len(planned) == len(plan.final_targets()) > 40
+    assert [(made_by.get(f), f) for _, f in planned] == planned
+
+
+def test_the_comparison_reads_what_the_catalogue_plans_by_its_names(plan):
+    files = plan.inputs.paper("reference.yaml").files
+    targets = set(plan.final_targets())
+    assert files.pop("reference") == "reference.yaml"
+    assert {"paired", "depth_sweep", "whitebox", "adaptive", "certified"} <= set(files)
+    for name, value in files.items():  # each a planned table, a list for a table per instance
+        assert set(value if isinstance(value, list) else [value]) <= targets, name
+    assert files["paired"] == [plan.paths.table("paired_contrast")]
+    # a run without retraining attacks, paired detectors, nets or a depth sweep names none
+    zhang = Plan(resolve([ROOT / "config" / "zhang2018_mnist5k.yaml"]))
+    names = set(zhang.inputs.paper("reference.yaml").files)
+    assert not names & {"paired", "depth_sweep", "whitebox", "adaptive", "certified"}
+    assert {"table1", "eps_matrix", "attack_summary", "layer_study"} <= names
+    assert not any("whitebox" in t or "certified" in t for t in zhang.final_targets())

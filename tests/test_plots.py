@@ -35,7 +35,7 @@ def test_whitebox_bars_are_the_mean_and_sd_over_seeds(tmp_path):
 
     paths = []
     for seed, (before, after) in enumerate([(0.2, 0.6), (0.4, 0.9)]):
-        for version, acc in (("static", before), ("dynamic", after)):
+        for version, acc in (("static", before), ("retrained", after)):
             path = tmp_path / f"{seed}_{version}.csv"
             row = {"attack": "wb", "detector": "spd", "version": version, "eps": "1.0"}
             row.update(seed=seed, accuracy_adv=acc, detector_flags_adv=0.5, detectability=0.7)

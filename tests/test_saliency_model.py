@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 import torch
 
-from advsal.config import ConfigError, complete, resolve
+from advsal.config import ConfigError, resolve
 from advsal.detectors import DETECTORS
 from advsal.io import save_tensors
+from advsal.plan.instances import complete
 from advsal.saliency import SALIENCY
 from advsal.stages.common import Job
 from advsal.stages.detector import mixed_sources, pick_rows
@@ -100,8 +101,12 @@ def _config(tmp_path, detectors, attacks=None):
 def test_fit_on_picks_budgets_and_is_checked(tmp_path):
     det = {"type": "spd", "fit_on": {"fgsm": 0.2, "deepfool": None}, "combined": True}
     c = complete(resolve([_config(tmp_path, {"d": det, "id": {}})]))
-    assert c["detectors"]["d"]["fit"] == [["fgsm", "0.2"], ["deepfool", "none"]]
-    assert c["detectors"]["id"]["fit"] == [["fgsm", "0.1"], ["fgsm", "0.2"], ["deepfool", "none"]]
+    assert c["detectors"]["d"]["fitted_to"] == [["fgsm", "0.2"], ["deepfool", "none"]]
+    assert c["detectors"]["id"]["fitted_to"] == [
+        ["fgsm", "0.1"],
+        ["fgsm", "0.2"],
+        ["deepfool", "none"],
+    ]
     bad = {"d": {"type": "id", "fit_on": {"fgsm": 0.3}}}
     with pytest.raises(ConfigError, match=r"detectors.d.fit_on.fgsm: 'fgsm' has no budget 0.3"):
         resolve([_config(tmp_path, bad)])

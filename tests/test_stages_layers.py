@@ -7,7 +7,8 @@ import pytest
 import torch
 import yaml
 
-from advsal.config import ConfigError, complete, resolve
+from advsal.config import ConfigError, resolve
+from advsal.plan.instances import complete
 from advsal.stages.layers import correlation, gradcam
 
 

@@ -107,16 +107,12 @@ def check_overlay(preset: dict, overlay: dict) -> None:
                 sub = full.get(key)
                 walk(sub if isinstance(sub, dict) else {}, value, path)
                 continue
-            if key in GRID_KEYS:
-                old = full[key] if key in full else code_default(preset, path)
-                if not isinstance(old, list) or not isinstance(value, list) or not value:
-                    raise ValueError(f"{name}: {value!r} is no cut of the preset's grid {old!r}")
-                if not set(value) <= set(old):
-                    raise ValueError(f"{name}: {value} is not a subset of the preset's {old}")
-                continue
-            if key not in SIZE_KEYS:
+            if key not in SIZE_KEYS | GRID_KEYS:
                 raise ValueError(f"{name}: not a size (an overlay only cuts sizes)")
             old = full[key] if key in full else code_default(preset, path)
+            grid = isinstance(old, list) and isinstance(value, list) and value
+            if key in GRID_KEYS and not grid:
+                raise ValueError(f"{name}: {value!r} is no cut of the preset's grid {old!r}")
             if old is None and key in IMAGE_KEYS:
                 continue  # all images: any count is a cut
             if old is None:
@@ -263,7 +259,7 @@ def run(preset: str, workdir: Path, cores: int, *extra: str) -> dict:
     return row
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("presets", nargs="*", help="default: every preset")
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
@@ -282,6 +278,22 @@ def main(argv=None) -> int:
         help="the presets' own image size and budget grids where an overlay cuts them "
         "(for bench/preset_resources.py)",
     )
+    return parser
+
+
+def write_summary(rows: list[dict], workdir: Path) -> Path:
+    out = workdir / "presets-smoke.csv"
+    fields = ["preset", "ok", "wall_s", "jobs", "run", "tables", "figures", "comparison_rows"]
+    fields += ["like_for_like", "not_run"]
+    with open(out, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     names = list(dict.fromkeys(args.presets or presets()))  # each once: they share a directory
     if args.parallel < 1:
@@ -316,14 +328,7 @@ def main(argv=None) -> int:
     with ThreadPoolExecutor(args.parallel) as pool:
         list(pool.map(one, names))
     rows = [rows[n] for n in names if n in rows]
-    out = workdir / "presets-smoke.csv"
-    fields = ["preset", "ok", "wall_s", "jobs", "run", "tables", "figures", "comparison_rows"]
-    fields += ["like_for_like", "not_run"]
-    with open(out, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fields, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"summary: {out}")
+    print(f"summary: {write_summary(rows, workdir)}")
     return 0 if all(r["ok"] for r in rows) and len(rows) == len(names) else 1
 
 

@@ -90,6 +90,26 @@ SELECT = {
 }
 
 
+def _epoch(opt, n: int, step, gen: torch.Generator, batch_size: int, desc: str) -> dict:
+    """One pass over a fresh permutation of the ``n`` rows, an optimiser step per batch: the
+    epoch's mean training loss and, where ``step`` counts correct answers, its accuracy."""
+    idx = torch.randperm(n, generator=gen)
+    tot_loss, tot_ok = 0.0, None
+    for b in steps(range(math.ceil(n / batch_size)), desc, lines=False):
+        rows = idx[b * batch_size : (b + 1) * batch_size]
+        loss, ok = step(rows, gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        tot_loss += loss.item() * len(rows)
+        if ok is not None:
+            tot_ok = (tot_ok or 0.0) + ok
+    row = {"train_loss": tot_loss / n}
+    if tot_ok is not None:
+        row["train_acc"] = tot_ok / n
+    return row
+
+
 def fit(
     model: nn.Module,
     n: int,
@@ -125,26 +145,12 @@ def fit(
     gen = torch.Generator().manual_seed(seed)
     best, better = SELECT[select] if select else (None, None)
     history, best_state = [], None
-    n_batches = math.ceil(n / batch_size)
     for epoch in range(1, epochs + 1):
-        idx = torch.randperm(n, generator=gen)
-        tot_loss, tot_ok = 0.0, None
         cpu = time.process_time()
-        for b in steps(range(n_batches), f"{desc} {epoch}/{epochs}", lines=False):
-            rows = idx[b * batch_size : (b + 1) * batch_size]
-            loss, ok = step(rows, gen)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            tot_loss += loss.item() * len(rows)
-            if ok is not None:
-                tot_ok = (tot_ok or 0.0) + ok
+        row = {"epoch": epoch, **_epoch(opt, n, step, gen, batch_size, f"{desc} {epoch}/{epochs}")}
         step_lr(opt, epoch, milestones, gamma)
         train_cpu = time.process_time() - cpu  # bench/preset_resources.py scales it by epochs
         model.eval()
-        row = {"epoch": epoch, "train_loss": tot_loss / n}
-        if tot_ok is not None:
-            row["train_acc"] = tot_ok / n
         row.update(validate())
         history.append(row)
         numbers = ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch")

@@ -31,7 +31,7 @@ rule attack:
 
 rule attack_summary:
     input:
-        [PATHS.adv(a, e, s, "json") for a, e in PLAN.grid for s in PLAN.splits],
+        INPUTS.attack_summary(),
     output:
         PATHS.attack_summary,
     params:

@@ -58,7 +58,7 @@ rule certify:
     output:
         PATHS.net("{model}", "certificates.csv"),
     params:
-        settings={k: PLAN.certified.get(k) for k in ("side", "test_limit", "eps", "tighten_steps", "sdp_limit")},
+        settings=PLAN.certify_settings,
         seed=config["seed"],
         code=code("certify"),
     log:
@@ -76,15 +76,13 @@ rule certify:
 
 rule certified_table:
     input:
-        metrics=[PATHS.net(m, "metrics.json") for m in PLAN.nets],
-        attacks=[PATHS.net(m, "stadv.csv") for m in PLAN.nets],
-        certificates=[PATHS.net(m, "certificates.csv") for m in PLAN.nets],
+        **INPUTS.certified_table().files,
     output:
         table("certified"),
     params:
         models=PLAN.nets,
         eps=PLAN.certified.get("eps"),
-        budget=(PLAN.certified.get("attack") or {}).get("eps"),
+        budget=PLAN.certified_budget,
         code=code("certified_table"),
     log:
         f"{RUN_DIR}/logs/certified/table.log",

@@ -117,7 +117,7 @@ wildcard_constraints:
     saliency=_one_of(PLAN.saliencies),
     detector=_one_of(PLAN.detectors),
     split="train|val|test",
-    version="static|dynamic",
+    version="static|retrained",
     eps=r"[0-9][0-9.e+-]*|none",
     seed=r"[0-9]+",
     model="plain|certified",

@@ -56,8 +56,7 @@ rule paired_table:
 
 rule tables:
     input:
-        cells=[PATHS.eval_cells(d) for d in PLAN.detectors],
-        summary=PATHS.attack_summary,
+        **INPUTS.tables().files,
     output:
         table1=table("table1"),
         eps_matrix=table("eps_matrix"),
@@ -70,7 +69,7 @@ rule tables:
         combined=table("combined"),
     params:
         evaluation=PLAN.evaluation,
-        fits={d: PLAN.fits_of(d) for d in PLAN.detectors},
+        fits=PLAN.fitted_to,
         explicit=PLAN.explicit_fits,
         code=code("tables"),
     log:

@@ -160,7 +160,7 @@ rule figure_fit_test:
         in_report(figure("fit_test"), "fit_test_figure", "Figures"),
     params:
         plots=PLOTS,
-        titles={d: PLAN.detector_kind(d).title or d for d in PLAN.detectors},
+        titles=PLAN.detector_titles,
         code=code("figure_fit_test"),
     log:
         f"{RUN_DIR}/logs/figures/fit_test.log",

@@ -1,7 +1,7 @@
 # Stage 5b, retraining attacks: attacks that see the detector and that the detector is retrained
 # against (Metzen's dynamic adversary, the 2020 paper's white-box attack), each against each
 # detector it names, at each eps, once per seed: the retrained detector, then the attack (at
-# every sigma, for Metzen's) against the static and the retrained ("dynamic") version ->
+# every sigma, for Metzen's) against the static and the retrained version ->
 # tables/dynamic.csv + adaptive.csv + Fig. 5; tables/whitebox.csv (Table 3). Seed k > 0 refits
 # the static detector with the run's seed + k.
 use rule train_detector as train_detector_seeded with:
@@ -70,7 +70,7 @@ rule retraining_attack:
 
 rule dynamic_tables:
     input:
-        [PATHS.versus(a, e, d, k, v) for a, e, d, k in PLAN.dynamic for v in PLAN.versions],
+        INPUTS.retraining_tables("dynamic"),
     output:
         dynamic=table("dynamic"),
         adaptive=table("adaptive"),
@@ -87,7 +87,7 @@ rule dynamic_tables:
 
 rule whitebox_table:
     input:
-        [PATHS.versus(a, e, d, k, v) for a, e, d, k in PLAN.whitebox for v in PLAN.versions],
+        INPUTS.retraining_tables("whitebox"),
     output:
         table("whitebox"),
     params:

@@ -65,28 +65,36 @@ def _check(key: str, fn):
 def check_registered(config: dict) -> None:
     """Names must be registered and settings must construct; errors name the key. ``config``
     is the completed copy (every instance has its type and classifier)."""
-    from torch import nn
-
-    from advsal.attacks import ATTACKS, attack_params
     from advsal.data import DATASETS
-    from advsal.models import ARCHS
-    from advsal.saliency import SALIENCY
 
     ds = config["dataset"]
     _check("dataset.name", lambda: DATASETS.get(ds["name"]))
     if ds["name"] == "imagefolder" and not Path(ds["root"]).is_dir():
         _fail("dataset.root", f"directory {ds['root']!r} does not exist")
+    _check_classifiers(config)
+    _check_attacks(config)
+    _check_saliency(config)
+    try:
+        check_split(config["dataset"])
+    except DataUnavailable as exc:
+        _fail("dataset.split", exc)
+    check_shapes(config)
+
+
+def _check_classifiers(config: dict) -> None:
+    """Each classifier's arch and params, and the layer study's layers on its classifier."""
+    from advsal.models import ARCHS
+
     for name, spec in config["classifiers"].items():
         fn = _check(f"classifiers.{name}.arch", lambda s=spec: ARCHS.get(s["arch"]))
         _check(
             f"classifiers.{name}.params",
             lambda f=fn, s=spec: inspect.signature(f).bind((1, 28, 28), **s["params"]),
         )
-
     study = config.get("layer_study")
     if study:
         spec = config["classifiers"][study["classifier"]]
-        shape = dataset_shape(ds) or (1, 28, 28)
+        shape = dataset_shape(config["dataset"]) or (1, 28, 28)
         # the layer names only: no weights file is read (it may not exist yet at a dry run)
         params = {k: v for k, v in spec["params"].items() if k != "weights"}
         model = _check("layer_study.classifier", lambda: ARCHS.get(spec["arch"])(shape, **params))
@@ -95,29 +103,42 @@ def check_registered(config: dict) -> None:
             if layer not in names:
                 _fail(f"layer_study.layers.{role}", f"{layer!r} is not a layer of {spec['arch']}")
 
+
+def _check_eps(name: str, spec: dict, cls) -> None:
+    """An attack's eps list: there where the attack has a budget, each once, l_inf within 1."""
+    eps_list = spec.get("eps")
+    if cls.uses_eps and not eps_list:
+        _fail(f"attacks.{name}.eps", f"{name} needs a list of eps")
+    if not cls.uses_eps and "eps" in spec:
+        _fail(f"attacks.{name}.eps", f"{name} has no eps budget (remove the key)")
+    tokens = [eps_token(e) for e in eps_list or []]
+    for i, eps in enumerate(eps_list or []):
+        if tokens.index(tokens[i]) != i:
+            _fail(f"attacks.{name}.eps[{i}]", f"budget {eps} is listed twice")
+        if cls.norm == "linf" and eps > 1:
+            _fail(f"attacks.{name}.eps[{i}]", f"an l_inf budget above 1 ({eps}) is no budget")
+    if "sigma" in spec and not cls.sigma_grid:
+        _fail(
+            f"attacks.{name}.sigma",
+            f"{spec['type']!r} takes no sigma (only the dynamic adversary)",
+        )
+
+
+def _check_attacks(config: dict) -> None:
+    """Each attack's type and budgets, and that it constructs at each (eps, sigma) and takes
+    the data's shape."""
+    from torch import nn
+
+    from advsal.attacks import ATTACKS, attack_params
+
     dummy = nn.Identity()
     label = config["attack_options"]["label"]
-    shape = dataset_shape(ds)
+    shape = dataset_shape(config["dataset"])
     for name, spec in config["attacks"].items():
         cls = _check(f"attacks.{name}.type", lambda s=spec: ATTACKS.get(s["type"]))
-        eps_list = spec.get("eps")
-        if cls.uses_eps and not eps_list:
-            _fail(f"attacks.{name}.eps", f"{name} needs a list of eps")
-        if not cls.uses_eps and "eps" in spec:
-            _fail(f"attacks.{name}.eps", f"{name} has no eps budget (remove the key)")
-        tokens = [eps_token(e) for e in eps_list or []]
-        for i, eps in enumerate(eps_list or []):
-            if tokens.index(tokens[i]) != i:
-                _fail(f"attacks.{name}.eps[{i}]", f"budget {eps} is listed twice")
-            if cls.norm == "linf" and eps > 1:
-                _fail(f"attacks.{name}.eps[{i}]", f"an l_inf budget above 1 ({eps}) is no budget")
-        if "sigma" in spec and not cls.sigma_grid:
-            _fail(
-                f"attacks.{name}.sigma",
-                f"{spec['type']!r} takes no sigma (only the dynamic adversary)",
-            )
+        _check_eps(name, spec, cls)
         extra = [{"sigma": v} for v in spec.get("sigma", [])] or [{}]
-        for i, eps in enumerate(eps_list or [None]):
+        for i, eps in enumerate(spec.get("eps") or [None]):
             key = f"attacks.{name}.eps[{i}]" if eps is not None else f"attacks.{name}"
             for kw in extra:
                 atk = _check(
@@ -128,14 +149,16 @@ def check_registered(config: dict) -> None:
                 )
             if shape and hasattr(atk, "check_shape"):
                 _check(f"attacks.{name}", lambda a=atk: a.check_shape(shape))
+
+
+def _check_saliency(config: dict) -> None:
+    from torch import nn
+
+    from advsal.saliency import SALIENCY
+
     for name, spec in config["saliency"].items():
         mcls = _check(f"saliency.{name}.method", lambda s=spec: SALIENCY.get(s["method"]))
-        _check(f"saliency.{name}.params", lambda c=mcls, s=spec: c(dummy, **s["params"]))
-    try:
-        check_split(config["dataset"])
-    except DataUnavailable as exc:
-        _fail("dataset.split", exc)
-    check_shapes(config)
+        _check(f"saliency.{name}.params", lambda c=mcls, s=spec: c(nn.Identity(), **s["params"]))
 
 
 def check_shapes(config: dict) -> None:

@@ -14,7 +14,6 @@ import yaml
 
 from advsal import yamlload
 from advsal.config.check import check_schema
-from advsal.config.complete import complete
 from advsal.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -25,13 +24,15 @@ def resolve(
     configfiles: Iterable = (), overrides: Mapping | None = None, default=DEFAULT_CONFIG
 ) -> dict:
     """The whole config of a run, validated to its references (:func:`load`, then
-    :func:`advsal.config.complete.complete` on a copy, whose errors name the key)."""
+    :func:`advsal.plan.instances.complete` on a copy, whose errors name the key)."""
     return validate(load(configfiles, overrides, default))
 
 
 def validate(config: dict) -> dict:
     """Check ``config`` against the schema (filling its defaults) and every instance
     reference; returns ``config``, nothing derived written into it."""
+    from advsal.plan.instances import complete  # the plan resolves references; config checks
+
     check_schema(config)
     complete(config)  # on a copy: every reference resolves and every setting constructs
     return config

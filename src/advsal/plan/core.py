@@ -7,25 +7,13 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from advsal.config import against_fit, complete
-from advsal.config.complete import retraining_grid, static_grid
 from advsal.paper.reference import REFERENCE, paper_keys, tables_read
 from advsal.plan.inputs import Inputs
+from advsal.plan.instances import against_fit, complete, retraining_grid, static_grid
+from advsal.plan.outputs import TABLES, final_targets
 from advsal.plan.paths import SHIFT_TABLES, SPLITS, VERSIONS, Paths
 from advsal.tokens import eps_token
 
-# the tables of rule `tables`, in its output order
-TABLES = (
-    "table1",
-    "eps_matrix",
-    "cross_attack",
-    "chosen_eps",
-    "attack_accuracy",
-    "perturbation",
-    "detectability",
-    "fit_test",
-    "combined",
-)
 CERT_SETTINGS = ("side", "hidden", "epochs", "lr", "batch_size", "eps", "weight")
 
 
@@ -71,7 +59,7 @@ class Plan:
 
     def fits_of(self, detector: str) -> list[tuple[str, str]]:
         """The (attack, eps) pairs a detector instance is fitted to (from its fit_on)."""
-        return [tuple(p) for p in self.done["detectors"][detector]["fit"]]
+        return [tuple(p) for p in self.done["detectors"][detector]["fitted_to"]]
 
     def against_fit(self, attack: str, eps: str) -> tuple[str, str]:
         """The (attack, eps) fit of the detector an attack ``against`` a detector meets."""
@@ -121,7 +109,7 @@ class Plan:
         """A detector's training settings without what it is fitted to or which tables it is
         in (adding an attack to fit_on, or leaving the depth sweep out, re-runs no fitted
         detector)."""
-        skip = ("fit_on", "fit", "combined", "paired", "depth_sweep")
+        skip = ("fit_on", "fitted_to", "combined", "paired", "depth_sweep")
         return {k: v for k, v in self.done["detectors"][detector].items() if k not in skip}
 
     def against_settings(self, attack: str) -> dict | None:
@@ -134,6 +122,27 @@ class Plan:
     def combined_fits(self, detector: str) -> list[tuple[str, str]] | None:
         """The fits a combined detector (fitted to all at once) stands for, or None."""
         return self.fits_of(detector) if self.done["detectors"][detector]["combined"] else None
+
+    @cached_property
+    def fitted_to(self) -> dict:
+        """Each detector's (attack, eps) fits, for the tables."""
+        return {d: self.fits_of(d) for d in self.detectors}
+
+    @cached_property
+    def detector_titles(self) -> dict:
+        """Each detector's title in figures: its kind's, else its name."""
+        return {d: self.detector_kind(d).title or d for d in self.detectors}
+
+    @cached_property
+    def certify_settings(self) -> dict:
+        """What the SDP certificate of a two-layer net needs of the certified section."""
+        keys = ("side", "test_limit", "eps", "tighten_steps", "sdp_limit")
+        return {k: self.certified.get(k) for k in keys}
+
+    @cached_property
+    def certified_budget(self):
+        """stAdv's budget on the two-layer nets (None: no attack section)."""
+        return (self.certified.get("attack") or {}).get("eps")
 
     def net_settings(self, model: str) -> dict:
         """A two-layer net's training; the plain net has no certified term (weight 0)."""
@@ -210,31 +219,8 @@ class Plan:
         return self.done.get("layer_study") or None
 
     def final_targets(self) -> list[str]:
-        p = self.paths
-        fig = p.figure
-        return [
-            *[p.classifier(c, "metrics.json") for c in self.classifiers],
-            p.attack_summary,
-            *[p.table(t) for t in TABLES],
-            *[fig(f"eps_matrix_{d}") for d in self.eps_matrix_detectors],
-            fig("cross_attack"),
-            fig("detectability"),
-            *([fig("fit_test")] if self.explicit_fits else []),
-            *[fig(f"examples_{s}") for s in self.examples_saliencies],
-            *[p.table(f"saliency_{t}_{s}") for s in self.shift_saliencies for t in SHIFT_TABLES],
-            *[fig(f"classifier_training_{c}") for c in self.classifiers],
-            *[p.table(f"depth_sweep_{d}") for d in self.depth_detectors],
-            *[fig(f"depth_sweep_{d}") for d in self.depth_detectors],
-            *([p.table("adaptive"), fig("dynamic")] if self.dynamic else []),
-            *([p.table("whitebox"), fig("whitebox")] if self.whitebox else []),
-            *[p.table(f"paired_{d}") for d in self.paired_detectors],
-            *[fig(f"paired_{d}") for d in self.paired_detectors],
-            *([p.table("layer_study"), fig("layer_study")] if self.layer_study else []),
-            *([p.table("certified"), fig("certified")] if self.nets else []),
-            f"{p.comparison}.md",
-            f"{p.comparison}.csv",
-            *[fig(f"paper_{k}") for k in self.papers],
-        ]
+        """Every output the run plans (the catalogue, :mod:`advsal.plan.outputs`)."""
+        return final_targets(self)
 
     def __repr__(self) -> str:
         return (

@@ -1,6 +1,6 @@
 """What each job reads that depends on the instances it runs for, by name: one method per rule
-whose inputs follow the config (rules with fixed inputs name ``PATHS`` directly), one meaning
-per input name across rules.
+whose inputs follow the config, aggregate rules included (rules with fixed inputs name ``PATHS``
+directly), one meaning per input name across rules.
 
 Single files: ``data`` (the splits), ``classifier`` (the classifier f), ``detector`` (a fitted
 detector), ``saliency_state`` (a trained saliency method), ``sal_clean`` (clean maps),
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from advsal.plan.paths import SHIFT_TABLES
+from advsal.plan.outputs import compared
 from advsal.tokens import CLEAN, COMBINED, NO_EPS
 
 if TYPE_CHECKING:
@@ -160,9 +160,9 @@ class Inputs:
         )
 
     def versus(self, attack: str, eps: str, detector: str, seed, version: str) -> Named:
-        """The attack against the static or the retrained (``dynamic``) detector."""
+        """The attack against the static or the ``retrained`` detector."""
         out = self.retrain(attack, eps, detector, seed)
-        if version == "dynamic":
+        if version == "retrained":
             retrained = self.p.retrained(attack, eps, detector, seed, "retrained_detector.pt")
             out.files["detector"] = retrained
         return out
@@ -186,22 +186,32 @@ class Inputs:
         return out.add("adv", self.plan.grid_of(clf), lambda a, e: self.p.adv(a, e, "test"))
 
     def paper(self, reference: str) -> Named:
-        """The reference file and every table a comparison may read (those this run makes)."""
-        plan, p = self.plan, self.p
-        files = {"reference": reference, **{t: p.table(t) for t in plan.tables}}
-        files["attack_summary"] = p.attack_summary
-        if plan.layer_study:
-            files["layer_study"] = p.table("layer_study")
-        for t in SHIFT_TABLES if plan.shift_saliencies else ():
-            files[f"saliency_{t}"] = [p.table(f"saliency_{t}_{s}") for s in plan.shift_saliencies]
-        if plan.dynamic:
-            files["adaptive"] = p.table("adaptive")
-        if plan.whitebox:
-            files["whitebox"] = p.table("whitebox")
-        if plan.paired_detectors:
-            files["paired"] = [p.table(f"paired_{d}") for d in plan.paired_detectors]
-        if plan.nets:
-            files["certified"] = p.table("certified")
-        if plan.depth_detectors:
-            files["depth_sweep"] = [p.table(f"depth_sweep_{d}") for d in plan.depth_detectors]
-        return Named(files)
+        """The reference file and every table a comparison may read (those this run makes:
+        the outputs catalogue's, :func:`advsal.plan.outputs.compared`)."""
+        return Named({"reference": reference, **compared(self.plan)})
+
+    # -- aggregates: one job over every instance ------------------------------------------------
+    def attack_summary(self) -> list[str]:
+        """The statistics of every split of every static (attack, eps)."""
+        return [self.p.adv(a, e, s, "json") for a, e in self.plan.grid for s in self.plan.splits]
+
+    def tables(self) -> Named:
+        """Every detector's evaluation cells and the attack summary."""
+        cells = [self.p.eval_cells(d) for d in self.plan.detectors]
+        return Named({"cells": cells, "summary": self.p.attack_summary})
+
+    def retraining_tables(self, grid: str) -> list[str]:
+        """Both versions' rows of every job of a retraining grid (``dynamic`` or ``whitebox``)."""
+        jobs = getattr(self.plan, grid)
+        return [self.p.versus(*job, v) for job in jobs for v in self.plan.versions]
+
+    def certified_table(self) -> Named:
+        """Each two-layer net's metrics, stAdv results and certificates."""
+        nets = self.plan.nets
+        return Named(
+            {
+                "metrics": [self.p.net(m, "metrics.json") for m in nets],
+                "attacks": [self.p.net(m, "stadv.csv") for m in nets],
+                "certificates": [self.p.net(m, "certificates.csv") for m in nets],
+            }
+        )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 SPLITS = ("train", "val", "test")
 SHIFT_TABLES = ("shift", "pairs")  # per saliency instance: the 2020 paper's Tables 1 and 5
-VERSIONS = ("static", "dynamic")  # a retraining attack meets the static or the retrained detector
+VERSIONS = ("static", "retrained")  # a retraining attack meets the static or the retrained detector
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Paths:
         return f"{self.root}/retraining/{attack}/{eps}/{detector}/seed{seed}/{what}"
 
     def versus(self, attack: str, eps: str, detector: str, seed, version: str) -> str:
-        """The attack's rows against the static or the retrained (``dynamic``) detector."""
+        """The attack's rows against the static or the ``retrained`` detector."""
         return self.retrained(attack, eps, detector, seed, f"{version}.csv")
 
     def eval_cells(self, detector: str) -> str:

@@ -65,7 +65,7 @@ def whitebox_figure(csvs, out, opts: dict, false_alarms: float) -> sns.FacetGrid
         f"{a}, eps {eps_label(e)}" if e != "none" else a
         for a, e in zip(frame["attack"], frame["eps"], strict=True)
     ]
-    frame["adversarial training"] = frame["version"].map({"static": "before", "dynamic": "after"})
+    frame["adversarial training"] = frame["version"].map({"static": "before", "retrained": "after"})
     long = frame.melt(
         ["attack", "detector", "adversarial training", "seed"],
         list(WHITEBOX_MEASURES),

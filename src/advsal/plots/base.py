@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 ACCURACY = "detector accuracy on the balanced clean + adversarial test set"
 SCALE = {"vmin": 0.5, "vmax": 1.0}  # chance .. perfect, the same on every heatmap
 CHANCE = {"color": "grey", "lw": 0.6, "ls": ":"}  # the line at detector accuracy 0.5
-VERSIONS = {"static": "tab:red", "dynamic": "tab:blue"}  # detector before / after retraining
+VERSIONS = {"static": "tab:red", "retrained": "tab:blue"}  # detector before / after retraining
 
 
 def style(opts: dict) -> None:

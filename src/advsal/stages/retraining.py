@@ -10,7 +10,7 @@ For such an attack instance, at one eps, against one detector instance, for each
   sigma is drawn uniformly from [0, 1] per batch. It starts from the static detector fitted to
   ``against_fit`` (``init: static``) or from a fresh one (``init: scratch``).
 - ``retraining_attack``: the attack (at every sigma of the grid, where it has one) against one
-  version of the detector (``static`` or ``dynamic``), on the test images. As in Metzen's paper
+  version of the detector (``static`` or ``retrained``), on the test images. As in Metzen's paper
   (Sec. 4.1.2: "we ignore adversarial examples that do not cause a misclassification"),
   detectability is measured on the adversarials f misclassifies against the true label and their
   clean images, and their count is kept; the white-box table reads the detector's flags on
@@ -266,11 +266,35 @@ def retrain_detector(job: Retraining, out_model, out_history) -> list[dict]:
         desc = f"adversarial training of {detector} against {attack}"
         history = _train_in_rounds(det, cls, sal, atk_of, train, sets, training, options, desc)
     else:
-        desc = f"dynamic training of {detector} against {attack} eps={eps}"
+        desc = f"retraining of {detector} against {attack} eps={eps}"
         history = _train_per_batch(det, cls, sal, atk_of, train, sets, training, desc)
-    save_detector(out_model, det_settings["type"], det, extra={"name": detector, "dynamic": attack})
+    save_detector(
+        out_model, det_settings["type"], det, extra={"name": detector, "retrained_against": attack}
+    )
     io.write_csv(out_history, history)
     return history
+
+
+def _measures(x, y, x_adv, clean_pred, adv_pred, flag_clean, flag_adv) -> dict:
+    """What one attack run against one detector does to f and to the detector; detectability
+    counts only the adversarials f misclassifies (Metzen)."""
+    kept = adv_pred != y
+    n_kept = int(kept.sum())
+    detect = float("nan")
+    if n_kept:
+        detect = 0.5 * ((~flag_clean[kept]).float().mean() + flag_adv[kept].float().mean())
+        detect = float(detect)
+    return {
+        "n": len(x),
+        "accuracy_clean": float((clean_pred == y).float().mean()),
+        "accuracy_adv": float((adv_pred == y).float().mean()),
+        "n_kept": n_kept,
+        "detectability": detect,
+        "detector_flags_clean": float(flag_clean.float().mean()),
+        "detector_flags_adv": float(flag_adv.float().mean()),
+        "fools_both": float((kept & ~flag_adv).float().mean()),
+        "linf": float((x_adv - x).flatten(1).abs().amax(1).mean()),
+    }
 
 
 def retraining_attack(job: Retraining, version: str, model, out_csv) -> pd.DataFrame:
@@ -295,31 +319,9 @@ def retraining_attack(job: Retraining, version: str, model, out_csv) -> pd.DataF
         adv_pred = predict(clf, [x_adv], device=dev).argmax(1)
         flag_clean = flagged(atk.objective, x, dev)
         flag_adv = flagged(atk.objective, x_adv, dev)
-        kept = adv_pred != y  # Metzen: only adversarials f misclassifies count
-        n_kept = int(kept.sum())
-        detect = float("nan")
-        if n_kept:
-            detect = 0.5 * ((~flag_clean[kept]).float().mean() + flag_adv[kept].float().mean())
-            detect = float(detect)
-        rows.append(
-            {
-                "attack": attack,
-                "detector": detector,
-                "version": version,
-                "eps": eps,
-                "seed": seed,
-                "sigma": float(sigma),
-                "n": len(x),
-                "accuracy_clean": float((clean_pred == y).float().mean()),
-                "accuracy_adv": float((adv_pred == y).float().mean()),
-                "n_kept": n_kept,
-                "detectability": detect,
-                "detector_flags_clean": float(flag_clean.float().mean()),
-                "detector_flags_adv": float(flag_adv.float().mean()),
-                "fools_both": float((kept & ~flag_adv).float().mean()),
-                "linf": float((x_adv - x).flatten(1).abs().amax(1).mean()),
-            }
-        )
+        keys = {"attack": attack, "detector": detector, "version": version, "eps": eps}
+        measured = _measures(x, y, x_adv, clean_pred, adv_pred, flag_clean, flag_adv)
+        rows.append({**keys, "seed": seed, "sigma": float(sigma), **measured})
         progress.info(
             "%s eps=%s sigma=%.2f vs %s (%s, seed %d): f accuracy %.3f, kept %d/%d, "
             "detectability %.3f",
@@ -330,9 +332,9 @@ def retraining_attack(job: Retraining, version: str, model, out_csv) -> pd.DataF
             version,
             seed,
             rows[-1]["accuracy_adv"],
-            n_kept,
+            rows[-1]["n_kept"],
             len(x),
-            detect,
+            rows[-1]["detectability"],
         )
     frame = pd.DataFrame(rows)
     io.write_csv(out_csv, frame)

@@ -75,6 +75,18 @@ def rms_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return d.norm(dim=1) / d.shape[1] ** 0.5
 
 
+def _distances(dist) -> dict:
+    """A sample of map distances: its size, mean, standard deviation and median."""
+    import pandas as pd
+
+    return {
+        "n": len(dist),
+        "mean": float(dist.mean()),
+        "std": float(dist.std()),
+        "median": float(pd.Series(dist).median()),
+    }
+
+
 def saliency_shift(job: Job, tests, out_csv, out_pairs):
     """model_based_saliency2020 Table 1 for one saliency instance: the L2 distance between the
     maps of a clean test image and of its adversarial (those that change f's prediction), per
@@ -97,16 +109,7 @@ def saliency_shift(job: Job, tests, out_csv, out_pairs):
     clean_pred = predict(clf, [x], device=dev).argmax(1)
     different = rms_distance(s_clean, s_clean[different_partner(len(x), seed)]).numpy()
     adv_maps = {}
-    rows = [
-        {
-            "attack": "different images",
-            "eps": "",
-            "n": len(different),
-            "mean": float(different.mean()),
-            "std": float(different.std()),
-            "median": float(pd.Series(different).median()),
-        }
-    ]
+    rows = [{"attack": "different images", "eps": "", **_distances(different)}]
     for (attack, eps), (adv, maps) in tests.items():
         x_adv = load_adv(adv)
         changed = predict(clf, [x_adv], device=dev).argmax(1) != clean_pred
@@ -117,9 +120,7 @@ def saliency_shift(job: Job, tests, out_csv, out_pairs):
         if len(dist):
             test = mannwhitneyu(dist, different, alternative="two-sided")
             row.update(
-                mean=float(dist.mean()),
-                std=float(dist.std()),
-                median=float(pd.Series(dist).median()),
+                **{k: v for k, v in _distances(dist).items() if k != "n"},
                 u_statistic=float(test.statistic),
                 p_value=float(test.pvalue),
             )

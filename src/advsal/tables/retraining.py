@@ -46,7 +46,7 @@ WHITEBOX_COLUMNS = ("accuracy_adv", "detection_rate", "false_alarms", "detectabi
 
 def whitebox_table(csvs, out_csv) -> pd.DataFrame:
     """model_based_saliency2020 Table 3: per attack without a sigma grid, eps, detector and
-    version (static = before, dynamic = after adversarial training), the mean and std over
+    version (static = before, retrained = after adversarial training), the mean and std over
     seeds of f's accuracy and the detector's accuracy on the adversarials."""
     frame = pd.concat([read_table(p) for p in csvs], ignore_index=True)
     frame["detection_rate"] = frame["detector_flags_adv"]

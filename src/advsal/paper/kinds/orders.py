@@ -8,6 +8,42 @@ from advsal.paper.kinds.common import absent, item_keys, means_by, missing_colum
 from advsal.paper.verdicts import FAILS, HOLDS, KINDS, claim, gap_claim, not_run, row, select
 
 
+def _depth_row(attack: str, grp, pub: int, det: str) -> dict:
+    """One attack's sweep: the paper's depth ``pub`` alone within two standard errors of the
+    best accuracy holds; tied with another, or beaten, fails."""
+    keys = {"detector": det, "attack": attack}
+    acc = grp.set_index("ad")["accuracy"].astype(float)
+    n = images_for(grp.iloc[0], "accuracy", None, None)
+    best = int(acc.idxmax())
+    tied = [
+        int(a) for a in acc.index if acc[best] - acc[a] <= two_se(acc[best], n, acc[a], n) + 1e-12
+    ]
+    ties = ", ".join(f"AD({a})" for a in tied)
+    quantity = f"best attachment depth (accuracy {acc[best]:.3f}; within two SE: {ties})"
+    if pub not in acc.index:
+        return not_run(attack, quantity, f"AD({pub}) is not in the sweep", pub, keys)
+    holds = tied == [pub]
+    if holds:
+        why = ""
+    elif pub in tied:
+        others = ", ".join(f"AD({a})" for a in tied if a != pub)
+        why = f"AD({pub}) is tied with {others}: a tie does not single it out"
+    else:
+        why = f"AD({best}) detects it best ({acc[best]:.3f} vs AD({pub}) {acc[pub]:.3f})"
+    out = row(
+        attack,
+        quantity,
+        pub,
+        best,
+        HOLDS if holds else FAILS,
+        why,
+        bound=f"AD({pub}) alone the best",
+        keys=keys,
+    )
+    out["labels"] = {"published": f"AD({pub})", "reproduced": f"AD({best})"}
+    return out
+
+
 @KINDS.register("best_depth")
 def best_depth(item, tables, ctx) -> list[dict]:
     """Per attack: the paper's depth must detect it best, ahead of every other depth by more
@@ -25,48 +61,9 @@ def best_depth(item, tables, ctx) -> list[dict]:
     seen = set()
     for attack, grp in sub.groupby("attack", sort=False):
         kind = grp["type"].iloc[0]
-        if kind not in item["types"]:
-            continue
-        seen.add(kind)
-        pub = item["types"][kind]
-        keys = {"detector": det, "attack": attack}
-        acc = grp.set_index("ad")["accuracy"].astype(float)
-        n = images_for(grp.iloc[0], "accuracy", None, None)
-        best = int(acc.idxmax())
-        tied = [
-            int(a)
-            for a in acc.index
-            if acc[best] - acc[a] <= two_se(acc[best], n, acc[a], n) + 1e-12
-        ]
-        ties = ", ".join(f"AD({a})" for a in tied)
-        quantity = f"best attachment depth (accuracy {acc[best]:.3f}; within two SE: {ties})"
-        if pub not in acc.index:
-            rows.append(not_run(attack, quantity, f"AD({pub}) is not in the sweep", pub, keys))
-            continue
-        holds = tied == [pub]
-        why = (
-            ""
-            if holds
-            else (
-                f"AD({pub}) is tied with {', '.join(f'AD({a})' for a in tied if a != pub)}: "
-                "a tie does not single it out"
-                if pub in tied
-                else f"AD({best}) detects it best ({acc[best]:.3f} vs AD({pub}) {acc[pub]:.3f})"
-            )
-        )
-        rows.append(
-            row(
-                attack,
-                quantity,
-                pub,
-                best,
-                HOLDS if holds else FAILS,
-                why,
-                bound=f"AD({pub}) alone the best",
-                keys=keys,
-            )
-        )
-        rows[-1]["labels"] = {"published": f"AD({pub})", "reproduced": f"AD({best})"}
+        if kind in item["types"]:
+            seen.add(kind)
+            rows.append(_depth_row(attack, grp, item["types"][kind], det))
     for kind, depth in item["types"].items():
         if kind not in seen:
             rows.append(

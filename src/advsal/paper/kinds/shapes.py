@@ -92,6 +92,47 @@ def _budget(frame: pd.DataFrame, attack: str, eps: str) -> list[str]:
     ]
 
 
+def _own_fits(frame: pd.DataFrame, det: str) -> pd.DataFrame:
+    """A detector's fit_test rows on what it was fitted to, one per fit, indexed by budget."""
+    own = frame[
+        (frame["detector"] == det)
+        & (frame["attack_fit"] == frame["attack_test"])
+        & (frame["eps_fit"].astype(str) == frame["eps_test"].astype(str))
+    ]
+    own = own.set_index(pd.Index(_budget(own, "attack_fit", "eps_fit")))
+    return own[~own.index.duplicated()]  # one row per fit (an agnostic detector's repeats)
+
+
+def _above(item, own, above, ctx, trail: str, question: str, keys: dict) -> dict:
+    """The lowest detection rate over the attacks above the threshold, within the published
+    band, with false alarms within the reference's bound on each of them."""
+    rate = item["value"]
+    worst = min(above, key=lambda a: own.loc[a, "tpr"])
+    found = own.loc[worst]
+    lo, hi = band(rate, found["n_adv"], item["band"])
+    got = float(found["tpr"])
+    alarms = {a: float(own.loc[a, "fpr"]) for a in above}
+    bound = ctx.detection["false_alarms"]
+    noisy = [f"{a} {v:.2f}" for a, v in alarms.items() if v > bound + 1e-9]
+    ok = lo - 1e-9 <= got <= hi + 1e-9 and not noisy
+    reason = join(
+        trail,
+        f"false alarms above the bound {bound:g}: {', '.join(noisy)}" if noisy else "",
+    )
+    return row(
+        worst,
+        question,
+        rate,
+        got,
+        HOLDS if ok else FAILS,
+        reason,
+        lower=lo,
+        upper=hi,
+        bound=f"[{lo:.3f}, {hi:.3f}]",
+        keys={**keys, "attack": worst},
+    )
+
+
 @KINDS.register("threshold")
 def threshold(item, tables, ctx) -> list[dict]:
     """A detector's threshold behaviour, tested on what it was fitted to: every attack whose
@@ -107,13 +148,7 @@ def threshold(item, tables, ctx) -> list[dict]:
     if frame is None or sizes is None:
         why = why or absent("fit_test")
         return [not_run("all", above_q, why, rate, keys), not_run("all", below_q, why, 0.0, keys)]
-    own = frame[
-        (frame["detector"] == det)
-        & (frame["attack_fit"] == frame["attack_test"])
-        & (frame["eps_fit"].astype(str) == frame["eps_test"].astype(str))
-    ]
-    own = own.set_index(pd.Index(_budget(own, "attack_fit", "eps_fit")))
-    own = own[~own.index.duplicated()]  # one row per fit (an agnostic detector's repeats)
+    own = _own_fits(frame, det)
     attacks = [a for a in own.index if a in sizes.index]
     if not attacks:
         why = f"no attack of {det}'s fits has its sizes in the attack summary"
@@ -132,33 +167,8 @@ def threshold(item, tables, ctx) -> list[dict]:
     if not above:
         rows.append(not_run("all", above_q, f"no attack of this run has {limits}", rate, keys))
     else:
-        worst = min(above, key=lambda a: own.loc[a, "tpr"])
-        found = own.loc[worst]
-        lo, hi = band(rate, found["n_adv"], item["band"])
-        got = float(found["tpr"])
-        alarms = {a: float(own.loc[a, "fpr"]) for a in above}
-        bound = ctx.detection["false_alarms"]
-        noisy = [f"{a} {v:.2f}" for a, v in alarms.items() if v > bound + 1e-9]
-        ok = lo - 1e-9 <= got <= hi + 1e-9 and not noisy
         trail = "; ".join(f"{a} ({size_of(a)}): {own.loc[a, 'tpr']:.3f}" for a in above)
-        reason = join(
-            f"{limits}: {trail}",
-            f"false alarms above the bound {bound:g}: {', '.join(noisy)}" if noisy else "",
-        )
-        rows.append(
-            row(
-                worst,
-                above_q,
-                rate,
-                got,
-                HOLDS if ok else FAILS,
-                reason,
-                lower=lo,
-                upper=hi,
-                bound=f"[{lo:.3f}, {hi:.3f}]",
-                keys={**keys, "attack": worst},
-            )
-        )
+        rows.append(_above(item, own, above, ctx, f"{limits}: {trail}", above_q, keys))
     if not above or not below:
         side = "below" if above else "above"
         rows.append(not_run("all", below_q, f"no attack of this run is {side} it", 0.0, keys))

@@ -1,7 +1,9 @@
-"""Complete a run's config: every instance reference made explicit (type, classifier, the
-saliency a detector reads, its training), every detector's fit (from ``fit_on``), every
-attack's ``against`` and ``against_fit``, all on a copy. The user's config is never written
-to; :class:`advsal.plan.Plan` plans from the copy. Errors are one line naming the key."""
+"""The run's instances, resolved: every instance reference made explicit (type, classifier,
+the saliency a detector reads, its training), every detector's fit (from ``fit_on``), every
+attack's ``against`` and ``against_fit``, all on a copy, and the grids planned from them (the
+static (attack, eps) pairs, the retraining attacks' jobs). The user's config is never written
+to; :class:`advsal.plan.Plan` plans from the copy, and :func:`advsal.config.validate` runs the
+same completion to check a config's references. Errors are one line naming the key."""
 
 from __future__ import annotations
 
@@ -98,11 +100,11 @@ def _complete(config: dict) -> None:
         if not retrains(spec):
             for key in pipeline_keys(retraining_only=True):
                 if key in spec:
-                    _fail(f"attacks.{name}.{key}", "only a dynamic attack takes this key")
+                    _fail(f"attacks.{name}.{key}", "only a retraining attack takes this key")
 
 
 def _complete_fits(config: dict) -> None:
-    """Each detector's ``fit``: the (attack, eps token) pairs it is fitted to, from ``fit_on``
+    """Each detector's ``fitted_to``: the (attack, eps token) pairs it is fitted to, from ``fit_on``
     (attack -> a budget, a list of budgets, or null for all of them; default: every static
     attack of its classifier, each budget)."""
     grid = static_grid(config)
@@ -118,10 +120,12 @@ def _complete_fits(config: dict) -> None:
             for k in ("fit_on", "combined"):
                 if spec.get(k):
                     _fail(f"detectors.{name}.{k}", f"{spec['type']!r} is fitted on clean data only")
-            spec["fit"] = [[CLEAN, NO_EPS]]  # one fit, scored on every attack of its classifier
+            spec["fitted_to"] = [
+                [CLEAN, NO_EPS]
+            ]  # one fit, scored on every attack of its classifier
             continue
         if "fit_on" not in spec:
-            spec["fit"] = [list(p) for p in ours]
+            spec["fitted_to"] = [list(p) for p in ours]
             if spec.get("combined") and not ours:
                 _fail(f"detectors.{name}.combined", f"no attack on {clf!r} to combine")
             continue
@@ -141,7 +145,7 @@ def _complete_fits(config: dict) -> None:
         if not fit:
             _fail(key, "name at least one attack")
         order = [list(p) for p in ours]
-        spec["fit"] = sorted(fit, key=order.index)  # in the attacks' order, as the default
+        spec["fitted_to"] = sorted(fit, key=order.index)  # in the attacks' order, as the default
 
 
 def _agnostic(spec: dict) -> bool:
@@ -178,7 +182,8 @@ def _complete_adaptive(config: dict) -> None:
         elif "against" in spec:
             if not isinstance(spec["against"], str):
                 _fail(
-                    f"attacks.{name}.against", "name one detector (a list is for dynamic attacks)"
+                    f"attacks.{name}.against",
+                    "name one detector (a list is for retraining attacks)",
                 )
             _complete_against(config, name, spec)
 
@@ -198,7 +203,7 @@ def _flag(spec: dict, flag: str) -> bool:
 def retrains(spec: dict) -> bool:
     """Whether an attack instance runs per detector it attacks, with adversarial training of
     that detector (Metzen's dynamic adversary, the 2020 paper's white-box attack): a
-    *retraining* attack. Its retrained detector is the "dynamic" version of the tables."""
+    *retraining* attack. Its retrained detector is the "retrained" version of the tables."""
     return _flag(spec, "retrains_detector")
 
 
@@ -258,7 +263,7 @@ def _complete_against(config: dict, name: str, spec: dict) -> None:
         _fail(f"{key}.against_fit", f"{fit!r} is not an attack without 'against'")
     if config["attacks"][fit]["classifier"] != spec["classifier"]:
         _fail(f"{key}.against_fit", f"{fit!r} attacks another classifier than this attack")
-    fitted = {e for a, e in config["detectors"][det]["fit"] if a == fit}
+    fitted = {e for a, e in config["detectors"][det]["fitted_to"] if a == fit}
     for i, e in enumerate(spec.get("eps") or [None]):
         token = against_fit(spec, eps_token(e))[1]
         if token not in fitted:
