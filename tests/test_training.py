@@ -1,6 +1,6 @@
 """advsal.training.fit, the one training loop: the epoch with the best validation number is
 the one kept (highest accuracy, lowest loss), `select: None` keeps the last, a tie keeps the
-earlier epoch, and the history has a row per epoch with what the step and validate gave."""
+earlier epoch, and the history has a row per epoch with what the step and val_metrics gave."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from advsal.training import fit
 
 
 def _run(values, select, key="val_acc"):
-    """A one-weight model pushed up every step; ``validate`` reports ``values`` in turn and
+    """A one-weight model pushed up every step; ``val_metrics`` reports ``values`` in turn and
     remembers the weight after each epoch."""
     model = nn.Linear(1, 1, bias=False)
     nn.init.zeros_(model.weight)
@@ -22,12 +22,12 @@ def _run(values, select, key="val_acc"):
         loss = -model.weight.sum() * len(rows)  # every step moves the weight up
         return loss, len(rows)
 
-    def validate():
+    def val_metrics():
         seen.append(model.weight.item())
         return {key: next(it)}
 
     history = fit(
-        model, 4, step, validate, epochs=len(values), lr=0.1, batch_size=2, seed=0, select=select
+        model, 4, step, val_metrics, epochs=len(values), lr=0.1, batch_size=2, seed=0, select=select
     )
     return model.weight.item(), seen, history
 

@@ -114,7 +114,7 @@ def fit(
     model: nn.Module,
     n: int,
     step: Callable[[torch.Tensor, torch.Generator], tuple[torch.Tensor, float | None]],
-    validate: Callable[[], dict],
+    val_metrics: Callable[[], dict],
     *,
     epochs: int,
     lr: float,
@@ -130,14 +130,14 @@ def fit(
 ) -> list[dict]:
     """The one training loop of advsal: every epoch a fresh permutation of the ``n`` training
     rows (drawn from a generator seeded with ``seed``), minibatches of ``batch_size``, one
-    optimiser step per batch, then ``validate()``; the epoch with the best ``select`` value
+    optimiser step per batch, then ``val_metrics()``; the epoch with the best ``select`` value
     (``val_acc``: highest; ``val_loss``: lowest) is kept. Returns the history, a row per epoch.
 
     ``step(rows, gen)`` puts what it trains in train mode, and returns the batch's loss and its
     number of correct answers (None where there is no accuracy); ``gen`` is the loop's own
     generator, for any draw the batch needs (noise, which images to attack), drawn in order.
-    ``validate()`` runs with ``model`` in eval mode and returns the ``val_*`` numbers; with
-    ``select=None`` no epoch is picked (``validate`` may keep what it likes). ``params``: what
+    ``val_metrics()`` runs with ``model`` in eval mode and returns the ``val_*`` numbers; with
+    ``select=None`` no epoch is picked (``val_metrics`` may keep what it likes). ``params``: what
     the optimiser moves (default: the model's); ``optimizer``: :func:`make_optimizer`'s
     settings; the learning rate drops by ``gamma`` at each epoch of ``milestones``.
     ``report`` puts a line per epoch on the console (the job's log always has it)."""
@@ -151,7 +151,7 @@ def fit(
         step_lr(opt, epoch, milestones, gamma)
         train_cpu = time.process_time() - cpu  # bench/preset_resources.py scales it by epochs
         model.eval()
-        row.update(validate())
+        row.update(val_metrics())
         history.append(row)
         numbers = ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch")
         (progress if report else log).info(
@@ -187,14 +187,14 @@ def fit_supervised(
         out = model(*xb)
         return loss(out, yb), correct(out.detach(), yb).sum().item()
 
-    def validate():
+    def val_metrics():
         out = predict(model, val_inputs, device=device)
         return {
             "val_loss": loss(out, val_target).item(),
             "val_acc": correct(out, val_target).float().mean().item(),
         }
 
-    return fit(model, len(target), step, validate, **kw)
+    return fit(model, len(target), step, val_metrics, **kw)
 
 
 def fit_classifier(model, x, y, x_val, y_val, desc="classifier", **kw) -> list[dict]:

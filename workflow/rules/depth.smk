@@ -6,7 +6,7 @@ rule depth_sweep:
     output:
         in_report(PATHS.table("depth_sweep_{detector}"), "depth_sweep", "Tables"),
     params:
-        pairs=lambda wc: INPUTS.depth(wc.detector).keys,
+        lists=lambda wc: INPUTS.depth(wc.detector).keys,
         settings=lambda wc: PLAN.detector_settings(wc.detector),
         evaluation=PLAN.evaluation,
         train_limit=config["attack_options"]["train_limit"],

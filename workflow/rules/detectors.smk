@@ -8,7 +8,7 @@ rule train_detector:
         model=PATHS.detector("{detector}", "{attack}", "{eps}"),
         history=PATHS.detector("{detector}", "{attack}", "{eps}", what="history.csv"),
     params:
-        pairs=lambda wc: INPUTS.train_detector(wc.detector, wc.attack, wc.eps).keys,
+        lists=lambda wc: INPUTS.train_detector(wc.detector, wc.attack, wc.eps).keys,
         settings=lambda wc: PLAN.detector_settings(wc.detector),
         train_limit=config["attack_options"]["train_limit"],
         runtime=RUNTIME,

@@ -6,7 +6,7 @@ rule evaluate_detector:
     output:
         PATHS.eval_cells("{detector}"),
     params:
-        pairs=lambda wc: INPUTS.evaluate(wc.detector).keys,
+        lists=lambda wc: INPUTS.evaluate(wc.detector).keys,
         settings=lambda wc: PLAN.detector_settings(wc.detector),
         combined=lambda wc: PLAN.combined_fits(wc.detector),
         runtime=RUNTIME,
@@ -34,7 +34,7 @@ rule paired_table:
     output:
         in_report(PATHS.table("paired_{detector}"), "paired", "Tables"),
     params:
-        pairs=lambda wc: INPUTS.paired(wc.detector).keys,
+        lists=lambda wc: INPUTS.paired(wc.detector).keys,
         crafted_on=lambda wc: PLAN.of_paired(wc.detector, "classifier"),
         types=lambda wc: PLAN.of_paired(wc.detector, "type"),
         own_classifier=lambda wc: PLAN.classifier_of("detectors", wc.detector),

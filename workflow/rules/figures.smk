@@ -71,7 +71,7 @@ rule figure_examples:
     output:
         in_report(figure("examples_{saliency}"), "examples_figure", "Figures"),
     params:
-        pairs=lambda wc: INPUTS.examples(wc.saliency).keys,
+        lists=lambda wc: INPUTS.examples(wc.saliency).keys,
         settings=lambda wc: PLAN.saliency_settings(wc.saliency),
         plots=PLOTS,
         code=code("figure_examples"),

@@ -7,7 +7,7 @@ rule layer_study:
         table=in_report(PATHS.table("layer_study"), "layer_study", "Tables"),
         maps=PATHS.layer_maps,
     params:
-        pairs=lambda wc: INPUTS.layer_study().keys,
+        lists=lambda wc: INPUTS.layer_study().keys,
         settings=PLAN.layer_study,
         runtime=RUNTIME,
         code=code("layer_study"),

@@ -82,7 +82,7 @@ rule saliency_shift:
         shift=in_report(PATHS.table("saliency_shift_{saliency}"), "saliency_shift", "Tables"),
         pairs=in_report(PATHS.table("saliency_pairs_{saliency}"), "saliency_pairs", "Tables"),
     params:
-        pairs=lambda wc: INPUTS.shift(wc.saliency).keys,
+        lists=lambda wc: INPUTS.shift(wc.saliency).keys,
         settings=lambda wc: PLAN.saliency_settings(wc.saliency),
         runtime=RUNTIME,
         code=code("saliency_shift"),

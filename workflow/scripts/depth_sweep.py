@@ -6,7 +6,7 @@ from advsal.stages.depth import depth_sweep
 
 wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
 adv: dict = {}  # (attack, eps) -> {split: path}
-for name, files in named_inputs(inp, p.pairs).items():  # adv_train, adv_val, adv_test
+for name, files in named_inputs(inp, p.lists).items():  # adv_train, adv_val, adv_test
     for key, path in files.items():
         adv.setdefault(key, {})[name.removeprefix("adv_")] = path
 with log_to(snakemake.log[0]):

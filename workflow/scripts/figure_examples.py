@@ -6,7 +6,7 @@ from advsal.stages.common import named_inputs
 from advsal.stages.figures import example_rows
 
 inp, p = snakemake.input, snakemake.params
-named = named_inputs(inp, p.pairs)
+named = named_inputs(inp, p.lists)
 with log_to(snakemake.log[0]):
     rows, labels = example_rows(
         inp.data,

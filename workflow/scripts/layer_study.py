@@ -1,5 +1,5 @@
 """Rule layer_study: Grad-CAM per layer, clean vs adversarial (Zhang Fig. 7, measured).
-Input ``adv`` is a list, by (attack, eps) in ``params.pairs``."""
+Input ``adv`` is a list, by (attack, eps) in ``params.lists``."""
 
 from advsal.runtime import log_to
 from advsal.stages.common import Job, named_inputs
@@ -9,7 +9,7 @@ inp, p, out = snakemake.input, snakemake.params, snakemake.output
 with log_to(snakemake.log[0]):
     layer_study(
         Job.of_rule(snakemake, p.settings["classifier"]),
-        named_inputs(inp, p.pairs)["adv"],
+        named_inputs(inp, p.lists)["adv"],
         out.table,
         out.maps,
     )

@@ -6,7 +6,7 @@ from advsal.stages.common import Job, named_inputs
 from advsal.stages.detector import train_detector
 
 wc, inp, p = snakemake.wildcards, snakemake.input, snakemake.params
-named = named_inputs(inp, p.pairs)
+named = named_inputs(inp, p.lists)
 with log_to(snakemake.log[0]):
     train_detector(
         Job.of_rule(snakemake, wc.detector),

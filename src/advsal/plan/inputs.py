@@ -9,7 +9,7 @@ detector), ``saliency_state`` (a trained saliency method), ``sal_clean`` (clean 
 (``certified.smk`` names Nguyen's two-layer net ``net``). Lists: ``adv`` / ``sal`` (test
 adversarials and their maps), ``adv_<split>`` of several attacks, ``sal_adv`` and ``fit``
 (fitted detectors), each zipped strictly against ``keys[name]``, the plan's own list of
-(attack, eps) pairs, which the rule passes as ``params.pairs`` and
+(attack, eps) pairs, which the rule passes as ``params.lists`` and
 :func:`advsal.stages.common.named_inputs` decodes.
 """
 

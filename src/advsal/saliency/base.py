@@ -60,7 +60,7 @@ class SaliencyMethod:
 class TrainedSaliency(SaliencyMethod):
     """A method that is a network of its own (``self.net``), trained with f frozen. A subclass
     writes ``_build(in_shape, n_classes)`` (sets ``net`` and ``meta``), ``loss(x, y, gen)`` ->
-    (mean loss, terms) and ``validate(x, y, device)`` -> ``{"val_loss": ..., "val_<term>": ...}``;
+    (mean loss, terms) and ``val_losses(x, y, device)`` -> ``{"val_loss": ..., "val_<term>": ...}``;
     the training (:func:`advsal.training.fit`, the epoch with the lowest validation loss kept),
     the state and the device are shared here."""
 
@@ -78,7 +78,7 @@ class TrainedSaliency(SaliencyMethod):
     def loss(self, x, y, gen=None) -> tuple[torch.Tensor, dict]:
         raise NotImplementedError
 
-    def validate(self, x, y, device, batch_size=256) -> dict:
+    def val_losses(self, x, y, device, batch_size=256) -> dict:
         raise NotImplementedError
 
     @torch.no_grad()
@@ -113,7 +113,7 @@ class TrainedSaliency(SaliencyMethod):
             self.net,
             len(x),
             step,
-            lambda: self.validate(x_val, y_val, device),
+            lambda: self.val_losses(x_val, y_val, device),
             epochs=epochs,
             lr=lr,
             batch_size=batch_size,

@@ -82,7 +82,7 @@ class LatentAttention(TrainedSaliency):
         }
         return (kept - self.beta * corrupted).mean(), terms
 
-    def validate(self, x, y, device, batch_size=256) -> dict:
+    def val_losses(self, x, y, device, batch_size=256) -> dict:
         sums: dict = {}
         self._add_terms(sums, x, y, device, batch_size)
         return {f"val_{k}": v / len(x) for k, v in sums.items()}

@@ -140,7 +140,7 @@ class ModelSaliency(TrainedSaliency):
         return total.mean(), terms
 
     @torch.no_grad()
-    def validate(self, x, y, device, batch_size=256) -> dict:
+    def val_losses(self, x, y, device, batch_size=256) -> dict:
         """Eq. 2 on the validation split with every fill in turn (fixed draws)."""
         sums: dict = {}
         fills = FILLS[:3] if self.fill == "mixed" else (self.fill,)

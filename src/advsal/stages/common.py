@@ -26,7 +26,7 @@ __all__ = [
 
 def named_inputs(inputs, keys: dict) -> dict:
     """A job's list inputs by (attack, eps): ``{name: {(attack, eps): path}}`` for each
-    ``name`` in ``keys`` (the plan's list, ``params.pairs``), zipped strictly against the files
+    ``name`` in ``keys`` (the plan's list, ``params.lists``), zipped strictly against the files
     of input ``name`` (advsal.plan.inputs)."""
     out = {}
     for name, pairs in keys.items():

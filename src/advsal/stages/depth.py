@@ -69,7 +69,7 @@ def sweep_attack(clf, x, adv, settings, device, seed) -> dict:
         )
         return loss, None
 
-    def validate():
+    def val_metrics():
         """Each head keeps its own best epoch (one loop, a selection per head)."""
         accs = {}
         for i, z in _logits(heads, feats["val"], device).items():
@@ -82,7 +82,7 @@ def sweep_attack(clf, x, adv, settings, device, seed) -> dict:
         nn.ModuleList(heads.values()),
         len(target["train"]),
         step,
-        validate,
+        val_metrics,
         params=[p for h in heads.values() for p in h.head.parameters()],
         select=None,
         epochs=settings["epochs"],

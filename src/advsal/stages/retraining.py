@@ -160,7 +160,7 @@ def _train_in_rounds(det, cls, sal, atk_of, train, sets, training, options, desc
             loss = F.binary_cross_entropy_with_logits(out, tb, weight=wb)
             return loss, ((out > 0).float() == tb).sum().item()
 
-        def validate(x_val=x_val, s_val=s_val, linf=linf, target=target):
+        def val_metrics(x_val=x_val, s_val=s_val, linf=linf, target=target):
             inputs = [x_val] if s_val is None else [x_val, s_val]
             logits = batched(lambda x, s=None: det(x, s), inputs, bs, device).cpu()
             out = _validation_numbers(logits, val_adv, linf)
@@ -168,7 +168,7 @@ def _train_in_rounds(det, cls, sal, atk_of, train, sets, training, options, desc
             out["train_adv_share"] = float(target.mean())
             return out
 
-        rows = train(len(x_all), step, validate, desc=f"{desc}, round {r}", seed=train_seed + r)
+        rows = train(len(x_all), step, val_metrics, desc=f"{desc}, round {r}", seed=train_seed + r)
         history += [{"round": r, **row} for row in rows]
     return history
 
@@ -207,7 +207,7 @@ def _train_per_batch(det, cls, sal, atk_of, train, sets, training, desc) -> list
         loss = F.binary_cross_entropy_with_logits(out, is_adv)
         return loss, ((out > 0).float() == is_adv).sum().item()
 
-    def validate():
+    def val_metrics():
         """The mixed validation set's accuracy (the epoch is chosen on it), and what a reader
         needs to see a collapse: the share of adversarials, the clean and adversarial images'
         mean logit (the threshold is 0) and share flagged, the adversarials' mean L_inf."""
@@ -222,7 +222,7 @@ def _train_per_batch(det, cls, sal, atk_of, train, sets, training, desc) -> list
             linf.append((x_in - xb).flatten(1).abs().amax(1).cpu())
         return _validation_numbers(torch.cat(logits), torch.cat(adv), torch.cat(linf))
 
-    return train(len(x_tr), step, validate, desc=desc)
+    return train(len(x_tr), step, val_metrics, desc=desc)
 
 
 def retrain_detector(job: Retraining, out_model, out_history) -> list[dict]:
