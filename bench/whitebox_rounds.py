@@ -59,7 +59,7 @@ def main() -> None:
         history = retrain_detector(job, out / f"{det}.pt", out / f"{det}_history.csv")
         print(f"\n{det}: adversarial training, epoch by epoch (mixed validation set)")
         print(pd.DataFrame(history).round(3).to_string(index=False))
-        for version, model in (("static", files["detector"]), ("dynamic", out / f"{det}.pt")):
+        for version, model in (("static", files["detector"]), ("retrained", out / f"{det}.pt")):
             frame = retraining_attack(job, version, model, out / f"{det}_{version}.csv")
             rows.append(frame)
     table = pd.concat(rows, ignore_index=True)

@@ -35,7 +35,7 @@ _DELETE = object()
 def test_default_config_is_valid_and_gets_defaults():
     given = validate(copy.deepcopy(DEFAULT))
     # the user's config gets the schema's defaults and nothing derived: that is the plan's copy
-    assert "fit" not in given["detectors"]["jsd"] and "type" not in given["detectors"]["jsd"]
+    assert "fitted_to" not in given["detectors"]["jsd"] and "type" not in given["detectors"]["jsd"]
     assert "against_fit" not in given["attacks"]["dynamic"]
     cfg = complete(given)
     assert given == validate(copy.deepcopy(DEFAULT))  # completing it wrote nothing into it

@@ -147,7 +147,7 @@ def test_against_attacks_fool_f_and_the_detector_at_once(run):
 
 @pytest.mark.slow
 def test_dynamic_adversary_against_every_detector(run):
-    """Metzen Sec. 3.3 / Fig. 5: a column per detector, static and dynamically trained."""
+    """Metzen Sec. 3.3 / Fig. 5: a column per detector, static and retrained."""
     _, r = run
     dyn = read_table(r / "tables/dynamic.csv")
     pairs = set(zip(dyn["attack"], dyn["detector"], strict=True))

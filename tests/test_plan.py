@@ -38,7 +38,7 @@ def _files(plan, named) -> dict:
 
 def test_the_users_config_is_never_written(plan):
     assert plan.config == TINY
-    assert "fit" not in plan.config["detectors"]["spd"]  # derived: the plan's copy only
+    assert "fitted_to" not in plan.config["detectors"]["spd"]  # derived: the plan's copy only
     assert "against_fit" not in plan.config["attacks"]["bim_jsd"]
     assert plan.done["detectors"]["spd"]["fitted_to"] == [["fgsm", "0.3"], ["deepfool", "none"]]
 

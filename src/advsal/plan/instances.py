@@ -208,7 +208,7 @@ def retrains(spec: dict) -> bool:
 
 
 def _complete_dynamic(config: dict, name: str, spec: dict) -> None:
-    """A dynamic attack runs against every listed detector (default: every detector on its
+    """A retraining attack runs against every listed detector (default: every detector on its
     classifier), each fitted to ``against_fit`` (default: the first plain attack of a type
     flagged ``default_against_fit``, the iterative l_inf attack), once
     per seed; the dynamic adversary (``sigma_grid``) at every sigma."""

@@ -302,8 +302,10 @@ def retraining_attack(job: Retraining, version: str, model, out_csv) -> pd.DataF
     the fitted detector, or the retrained one), saved at ``model``; one row per sigma."""
     import pandas as pd
 
-    label = "dynamic_attack"  # the seed label of the old rule name, kept (see retrain_detector)
-    dev = setup(job.seed, job.device, job.threads, label, *job.key, version)
+    # the seed labels of the old rule name and of the old version name, kept (see
+    # retrain_detector): renaming them would reseed the jobs
+    label, seeded_as = "dynamic_attack", {"retrained": "dynamic"}.get(version, version)
+    dev = setup(job.seed, job.device, job.threads, label, *job.key, seeded_as)
     attack, eps, detector, settings = job.attack, job.eps, job.detector, job.settings
     options, seed = job.options, job.seed
     clf, sal = job.frozen(dev)
