@@ -42,7 +42,7 @@ class Output:
 
     name: str
     rule: str
-    kind: str = "table"  # "table", "figure" or "file" (``path`` then spells it)
+    kind: str = "table"  # "table" or "figure"; another file: ``path`` spells it
     each: str | None = None
     when: str | None = None
     compared: str | None = None
@@ -71,14 +71,12 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "classifier_metrics",
         "train_classifier",
-        kind="file",
         each="classifiers",
         path=lambda p, c: p.classifier(c, "metrics.json"),
     ),
     Output(
         "attack_summary",
         "attack_summary",
-        kind="file",
         compared="attack_summary",
         path=lambda p, _: p.attack_summary,
     ),
@@ -110,12 +108,8 @@ OUTPUTS: tuple[Output, ...] = (
     _figure("layer_study", "figure_layer_study", when="layer_study"),
     Output("certified", "certified_table", when="nets", compared="certified"),
     _figure("certified", "figure_certified", when="nets"),
-    Output(
-        "comparison_md", "paper_comparison", kind="file", path=lambda p, _: f"{p.comparison}.md"
-    ),
-    Output(
-        "comparison_csv", "paper_comparison", kind="file", path=lambda p, _: f"{p.comparison}.csv"
-    ),
+    Output("comparison_md", "paper_comparison", path=lambda p, _: f"{p.comparison}.md"),
+    Output("comparison_csv", "paper_comparison", path=lambda p, _: f"{p.comparison}.csv"),
     _figure("paper_{}", "figure_paper", each="papers"),
 )
 

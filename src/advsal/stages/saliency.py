@@ -120,7 +120,7 @@ def saliency_shift(job: Job, tests, out_csv, out_pairs):
         if len(dist):
             test = mannwhitneyu(dist, different, alternative="two-sided")
             row.update(
-                **{k: v for k, v in _distances(dist).items() if k != "n"},
+                **_distances(dist),  # its n: the changed images, as above
                 u_statistic=float(test.statistic),
                 p_value=float(test.pvalue),
             )
