@@ -117,3 +117,26 @@ def test_imagefolder_reads_a_user_directory(tmp_path):
         seed=0,
     )
     assert s.x["train"].shape == (6, 3, 16, 16) and s.classes == ["cat", "dog"]
+
+
+def test_a_sources_declarations_are_read_before_loading_by_name_alone(tmp_path, monkeypatch):
+    """Class count, family and folder come from what a source declares (no name ladder): a new
+    source is checked like the built-in ones, and an image folder counts its class folders."""
+    from advsal.data import DATASETS
+    from advsal.data.base import dataset_classes, dataset_family, dataset_folder, source
+
+    @source(shape=(1, 8, 8), classes=lambda ds: ds["k"], family="letters", folder="where")
+    def letters(options, seed):
+        raise AssertionError("declarations are read without loading")
+
+    monkeypatch.setitem(DATASETS._entries, "letters", letters)
+    ds = {"name": "letters", "k": 26, "where": str(tmp_path)}
+    assert (dataset_classes(ds), dataset_family(ds), dataset_folder(ds)) == (26, "letters", "where")
+    assert dataset_family({**ds, "family": "emnist"}) == "emnist"  # the config's name wins
+    for cls in ("a", "b", "c"):
+        (tmp_path / "train" / cls).mkdir(parents=True)
+    folder = {"name": "imagefolder", "root": str(tmp_path)}
+    assert dataset_classes(folder) == 1  # no test/ beside train/: the root holds one class
+    (tmp_path / "test").mkdir()
+    assert dataset_classes(folder) == 3 and dataset_folder(folder) == "root"
+    assert dataset_family(folder) is None and dataset_classes({"name": "cifar10"}) == 10

@@ -114,41 +114,13 @@ class StAdv(Attack):
         settled = torch.zeros(n, dtype=torch.bool, device=x.device)
         restarts = torch.zeros(n, dtype=torch.long, device=x.device)  # 0: starts from no flow
         best, best_tv = x.clone(), torch.full((n,), math.inf, device=x.device)
-        shape = (-1,) + (1,) * (x.ndim - 1)
         for _ in range(self.binary_search_steps):
             flow = torch.zeros(n, 2, *x.shape[2:], device=x.device)
             wander = torch.nonzero((restarts > 0) & ~settled).flatten()
             if len(wander):
                 flow[wander] = self._restart_flow(x[wander], restarts[wander])
-            found = torch.zeros(n, dtype=torch.bool, device=x.device)
-            over = torch.zeros(n, dtype=torch.bool, device=x.device)  # beyond eps at some step
             live = torch.nonzero(~settled).flatten()  # images whose flow can still move
-            for step in range(self.steps + 1):  # the last pass only scores the final flow
-                f = flow[live].requires_grad_(True)
-                x_adv = warp(x[live], f)
-                logits = self.logits(x_adv, y[live])
-                behind = margin_over(logits, t[live])  # how far t is below the top other class
-                tv = flow_loss(f, self.border)
-                with torch.no_grad():  # every iterate may be the best
-                    ok = (-behind > self.confidence) & (tv <= self.eps)
-                    better = ok & (tv < best_tv[live])
-                    best[live[better]] = x_adv[better].detach()
-                    best_tv[live[better]] = tv[better]
-                    found[live[ok]] = True
-                    over[live[tv > self.eps]] = True
-                if step == self.steps:
-                    break
-                l_adv = (behind + self.confidence).clamp_min(0)  # Eq. 5, k = -kappa
-                loss = (l_adv + tau[live] * (tv - self.eps).clamp_min(0)).sum()  # Eq. 7, 14
-                (g,) = torch.autograd.grad(loss, f)
-                with torch.no_grad():  # each image its own step of length lr (pixels, l_2)
-                    norm = g.flatten(1).norm(dim=1)
-                    flow[live] = f - self.lr * g / (norm.view(shape) + 1e-12)
-                    # a zero gradient (margin met within budget) leaves the flow, and so every
-                    # later step, unchanged: such images need no more passes this round
-                    live = live[norm > 0]
-                if not len(live):
-                    break
+            found, over = self._round(x, y, t, tau, flow, live, (best, best_tv))
             # tau weighs only the steps beyond the budget: an image that never went beyond it
             # took the same path whatever tau, so another round would repeat it. Found: it is
             # settled; not found: it was stuck short of its target, and its next round starts
@@ -168,6 +140,44 @@ class StAdv(Attack):
                 break
         self.last_flow_loss = best_tv  # L_flow of each kept adversarial (inf: none found)
         return best
+
+    def _round(self, x, y, t, tau, flow, live, kept):
+        """One round of the search at the weights ``tau``: up to ``steps`` gradient steps of
+        the ``live`` images' flow from ``flow``, every iterate scored, each image's best
+        adversarial kept in ``kept`` (its images and their L_flow, updated in place). Returns
+        which images met their target within the budget at some step (``found``) and which went
+        beyond the budget at some step (``over``)."""
+        best, best_tv = kept
+        shape, n = (-1,) + (1,) * (x.ndim - 1), len(x)
+        found = torch.zeros(n, dtype=torch.bool, device=x.device)
+        over = torch.zeros(n, dtype=torch.bool, device=x.device)  # beyond eps at some step
+        for step in range(self.steps + 1):  # the last pass only scores the final flow
+            f = flow[live].requires_grad_(True)
+            x_adv = warp(x[live], f)
+            logits = self.logits(x_adv, y[live])
+            behind = margin_over(logits, t[live])  # how far t is below the top other class
+            tv = flow_loss(f, self.border)
+            with torch.no_grad():  # every iterate may be the best
+                ok = (-behind > self.confidence) & (tv <= self.eps)
+                better = ok & (tv < best_tv[live])
+                best[live[better]] = x_adv[better].detach()
+                best_tv[live[better]] = tv[better]
+                found[live[ok]] = True
+                over[live[tv > self.eps]] = True
+            if step == self.steps:
+                break
+            l_adv = (behind + self.confidence).clamp_min(0)  # Eq. 5, k = -kappa
+            loss = (l_adv + tau[live] * (tv - self.eps).clamp_min(0)).sum()  # Eq. 7, 14
+            (g,) = torch.autograd.grad(loss, f)
+            with torch.no_grad():  # each image its own step of length lr (pixels, l_2)
+                norm = g.flatten(1).norm(dim=1)
+                flow[live] = f - self.lr * g / (norm.view(shape) + 1e-12)
+                # a zero gradient (margin met within budget) leaves the flow, and so every
+                # later step, unchanged: such images need no more passes this round
+                live = live[norm > 0]
+            if not len(live):
+                break
+        return found, over
 
     def _restart_flow(self, x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         """A smooth random flow for each image's k-th restart: normal draws on a 4x4 grid,

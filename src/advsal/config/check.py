@@ -11,7 +11,13 @@ from pathlib import Path
 import jsonschema
 
 from advsal import yamlload
-from advsal.data.base import DataUnavailable, check_split, dataset_classes, dataset_shape
+from advsal.data.base import (
+    DataUnavailable,
+    check_split,
+    dataset_classes,
+    dataset_folder,
+    dataset_shape,
+)
 from advsal.errors import ConfigError, key_path
 from advsal.tokens import eps_token
 
@@ -69,8 +75,9 @@ def check_registered(config: dict) -> None:
 
     ds = config["dataset"]
     _check("dataset.name", lambda: DATASETS.get(ds["name"]))
-    if ds["name"] == "imagefolder" and not Path(ds["root"]).is_dir():
-        _fail("dataset.root", f"directory {ds['root']!r} does not exist")
+    folder = dataset_folder(ds)
+    if folder and not Path(ds[folder]).is_dir():
+        _fail(f"dataset.{folder}", f"directory {ds[folder]!r} does not exist")
     _check_classifiers(config)
     _check_attacks(config)
     _check_saliency(config)

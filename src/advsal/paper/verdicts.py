@@ -6,6 +6,7 @@ difference the paper says is positive (:func:`gap_claim`: a tie is not an orderi
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -87,6 +88,15 @@ def describe(match: dict) -> str:
     return ", ".join(str(v) if k in bare else f"{k} {v}" for k, v in match.items())
 
 
+class Bound(NamedTuple):
+    """What the reproduced number is held to: how it reads ("±0.05", "> 0.8") and, for a cell,
+    the interval it must fall in."""
+
+    text: str = ""
+    lower: float | None = None
+    upper: float | None = None
+
+
 def row(
     where,
     quantity,
@@ -95,23 +105,21 @@ def row(
     verdict,
     reason="",
     *,
-    lower=None,
-    upper=None,
     bound="",
     keys=None,
     cell=False,
 ) -> dict:
-    """One compared quantity. ``lower`` / ``upper``: the interval the reproduced number must
-    fall in (cells) and ``bound`` how it reads ("±0.05", "> 0.8"); ``keys``: the detector,
-    attack, eps or classifier the row is about (its setting)."""
+    """One compared quantity, held to ``bound`` (a :class:`Bound` or its text); ``keys``: the
+    detector, attack, eps or classifier the row is about (its setting)."""
+    bound = Bound(bound) if isinstance(bound, str) else bound
     return {
         "where": where,
         "quantity": quantity,
         "published": _num(published),
         "reproduced": _num(reproduced),
-        "lower": lower,
-        "upper": upper,
-        "tolerance": bound,
+        "lower": bound.lower,
+        "upper": bound.upper,
+        "tolerance": bound.text,
         "verdict": verdict,
         "reason": reason,
         "keys": {k: v for k, v in (keys or {}).items() if v is not None},
@@ -172,9 +180,7 @@ def judge(
         published,
         reproduced,
         HOLDS if ok else FAILS,
-        lower=lower,
-        upper=upper,
-        bound=bound,
+        bound=Bound(bound, lower, upper),
         keys=keys,
         cell=True,
     )

@@ -12,6 +12,7 @@ from advsal.paper.verdicts import (
     FAILS,
     HOLDS,
     KINDS,
+    Bound,
     claim,
     describe,
     gap_claim,
@@ -126,9 +127,7 @@ def _above(item, own, above, ctx, trail: str, question: str, keys: dict) -> dict
         got,
         HOLDS if ok else FAILS,
         reason,
-        lower=lo,
-        upper=hi,
-        bound=f"[{lo:.3f}, {hi:.3f}]",
+        bound=Bound(f"[{lo:.3f}, {hi:.3f}]", lo, hi),
         keys={**keys, "attack": worst},
     )
 
