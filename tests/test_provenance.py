@@ -29,3 +29,28 @@ def test_every_script_has_a_hash_and_they_differ_by_what_they_run():
     assert hashes["attack.py"] != hashes["figure_cross_attack.py"]
     # the three heatmap/line figure scripts run the same library code
     assert hashes["figure_eps_matrix.py"] == hashes["figure_cross_attack.py"]
+
+
+def test_a_module_dropped_in_a_registry_package_registers_itself(tmp_path, monkeypatch):
+    """import_modules: a package imports every module beside its __init__ (sorted by name), so
+    a new attack, saliency method or detector is its module alone; code_hash follows them."""
+    import sys
+
+    pkg = tmp_path / "plugins"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "from advsal.registry import Registry, import_modules\n"
+        "THINGS = Registry('thing')\n"
+        "NAMES = import_modules(__name__, __path__)\n"
+    )
+    for name in ("zeta", "alpha"):
+        (pkg / f"{name}.py").write_text(
+            f"from plugins import THINGS\n\n@THINGS.register('{name}')\ndef {name}():\n    pass\n"
+        )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "plugins", raising=False)
+    import plugins
+
+    assert plugins.NAMES == ["alpha", "zeta"] and plugins.THINGS.names() == ["alpha", "zeta"]
+    attack = _names("attack.py")
+    assert {f"advsal/attacks/{m}.py" for m in ("cw", "deepfool", "spatial", "whitebox")} <= attack

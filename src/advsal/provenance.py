@@ -2,9 +2,10 @@
 
 Snakemake re-runs a ``script:`` rule when the script changes, not when a module the script
 imports changes. :func:`code_hash` follows the ``advsal`` imports of a script (and of the modules
-it reaches, lazy imports inside functions too) and hashes their code, so an edit to a module
-re-runs exactly the rules whose scripts reach it. The hash is over the parsed code (``ast``),
-so comments and formatting do not count; ``touch`` alone re-runs nothing.
+it reaches, lazy imports inside functions too, and every module of a package whose ``__init__``
+imports them all with :func:`advsal.registry.import_modules`) and hashes their code, so an edit
+to a module re-runs exactly the rules whose scripts reach it. The hash is over the parsed code
+(``ast``), so comments and formatting do not count; ``touch`` alone re-runs nothing.
 """
 
 from __future__ import annotations
@@ -37,9 +38,15 @@ def _tree(path: Path) -> ast.Module:
 
 @functools.cache
 def _imports(path: Path) -> tuple[str, ...]:
-    """The advsal modules a file imports (importing a package runs its ``__init__``)."""
+    """The advsal modules a file imports (importing a package runs its ``__init__``; a package
+    ``__init__`` that calls ``import_modules`` imports every module beside it)."""
     found: set[str] = set()
     for node in ast.walk(_tree(path)):
+        if _imports_its_package(node, path):
+            package = ".".join(path.parent.relative_to(SRC).parts)
+            found.update(f"{package}.{f.stem}" for f in path.parent.glob("*.py"))
+            found.discard(f"{package}.__init__")
+            continue
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -51,6 +58,15 @@ def _imports(path: Path) -> tuple[str, ...]:
             if name.split(".")[0] == "advsal":
                 found.update(m for m in _parents(name) if _module_file(m))
     return tuple(sorted(found))
+
+
+def _imports_its_package(node: ast.AST, path: Path) -> bool:
+    """``import_modules(__name__, __path__)`` in a package's ``__init__``."""
+    return (
+        path.name == "__init__.py"
+        and isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) == "import_modules"
+    )
 
 
 def modules_of(script: str | Path) -> list[Path]:

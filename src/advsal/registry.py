@@ -1,12 +1,15 @@
 """One small registry type shared by datasets, models, attacks, saliency methods and detectors.
 
-Adding a capability is one module that calls ``REGISTRY.register("name")`` plus one import line
-in the package ``__init__`` and a config entry; nothing else dispatches on names.
+Adding an attack, saliency method or detector is one module in its package that calls
+``REGISTRY.register("name")`` (the package imports every module it holds:
+:func:`import_modules`) and a config entry; nothing else dispatches on names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -48,3 +51,13 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
+
+
+def import_modules(package: str, path: Iterable[str]) -> list[str]:
+    """Import every module of ``package`` (its ``__path__``), so that each one's
+    ``register`` calls run: a new module registers itself by being there. Sorted by name, so
+    the registration order does not depend on the file system."""
+    names = sorted(m.name for m in pkgutil.iter_modules(list(path)) if not m.ispkg)
+    for name in names:
+        importlib.import_module(f"{package}.{name}")
+    return names

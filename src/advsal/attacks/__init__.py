@@ -3,15 +3,10 @@
 from functools import cache
 from pathlib import Path
 
-from advsal.attacks import cw as _cw  # noqa: F401  (registers cw)
-from advsal.attacks import deepfool as _deepfool  # noqa: F401  (deepfool, deepfool_linf)
-from advsal.attacks import dynamic as _dynamic  # noqa: F401  (dynamic)
-from advsal.attacks import gradient as _gradient  # noqa: F401  (fgsm, bim, bim_l2)
-from advsal.attacks import jsma as _jsma  # noqa: F401  (jsma)
-from advsal.attacks import momentum as _momentum  # noqa: F401  (mim)
-from advsal.attacks import spatial as _spatial  # noqa: F401  (stadv)
-from advsal.attacks import whitebox as _whitebox  # noqa: F401  (whitebox)
 from advsal.attacks.base import ATTACKS, Attack, perturbation_stats
+from advsal.registry import import_modules
+
+import_modules(__name__, __path__)  # each module registers its attacks (fgsm, bim, ...)
 
 __all__ = ["ATTACKS", "Attack", "attack_params", "perturbation_stats", "pipeline_keys"]
 

@@ -1,8 +1,8 @@
 """Saliency methods by name: one module per method, one ``@SALIENCY.register`` each."""
 
-from advsal.saliency import gradient as _gradient  # noqa: F401  (registers "gradient")
-from advsal.saliency import lan as _lan  # noqa: F401  (registers "lan")
-from advsal.saliency import model as _model  # noqa: F401  (registers "model")
+from advsal.registry import import_modules
 from advsal.saliency.base import SALIENCY, SaliencyMethod
+
+import_modules(__name__, __path__)  # each module registers itself
 
 __all__ = ["SALIENCY", "SaliencyMethod"]
