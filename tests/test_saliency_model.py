@@ -10,6 +10,7 @@ import torch
 from advsal.config import ConfigError, resolve
 from advsal.detectors import DETECTORS
 from advsal.io import save_tensors
+from advsal.metrics import choose_eps
 from advsal.plan.instances import complete
 from advsal.saliency import SALIENCY
 from advsal.stages.common import Job
@@ -240,13 +241,10 @@ def test_tables_split_combined_and_fit_test_cells(tmp_path):
     for col in ("norm", "success_rate", "l0_frac", "l2", "linf", "l2_success"):
         frame[col] = 0.0
     frame.to_csv(tmp_path / "summary.csv", index=False)
+    choose_eps(frame, 0.3, "val").to_csv(tmp_path / "chosen.csv", index=False)
     fits = {"spd": [("fgsm", "0.2"), ("deepfool", "none")]}
     t = build_tables(
-        [tmp_path / "cells.csv"],
-        tmp_path / "summary.csv",
-        {"accuracy_threshold": 0.3, "select_on": "val"},
-        fits,
-        ["spd"],
+        [tmp_path / "cells.csv"], tmp_path / "summary.csv", tmp_path / "chosen.csv", fits, ["spd"]
     )
     assert len(t["fit_test"]) == 4  # fits x tests among (fgsm 0.2, deepfool)
     assert set(t["combined"]["attack_test"]) == {"fgsm", "all"}  # not fgsm 0.1

@@ -5,16 +5,18 @@ from the false alarms, f's accuracy at the chosen eps, the rule's flag)."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import pandas as pd
 import pytest
 
+from advsal.tables import read_table
+from advsal.tables.attacks import attack_summary
 from advsal.tables.detection import (
     BUILDERS,
     Cells,
     attack_accuracy,
     build_tables,
-    chosen_eps,
     cross_attack,
     detectability,
     eps_matrix,
@@ -98,11 +100,16 @@ def run(tmp_path):
         ]
     )
     summary.to_csv(tmp_path / "summary.csv", index=False)
-    return Cells.read([tmp_path / "cells.csv"], tmp_path / "summary.csv", RULE)
+    jsons = []
+    for i, rec in enumerate(summary.to_dict("records")):  # the attack jobs' statistics files
+        jsons.append(tmp_path / f"{i}.json")
+        jsons[-1].write_text(json.dumps(rec))
+    attack_summary(jsons, tmp_path / "summary.csv", tmp_path / "chosen.csv", RULE)
+    return Cells.read([tmp_path / "cells.csv"], tmp_path / "summary.csv", tmp_path / "chosen.csv")
 
 
-def test_chosen_eps_is_the_smallest_below_the_threshold_or_the_largest_flagged(run):
-    frame = chosen_eps(run).set_index("attack")
+def test_chosen_eps_is_the_smallest_below_the_threshold_or_the_largest_flagged(run, tmp_path):
+    frame = read_table(tmp_path / "chosen.csv").set_index("attack")
     assert frame.loc["fgsm", "eps"] == "0.2" and frame.loc["deepfool", "eps"] == "none"
     assert frame.loc["weak", "eps"] == "0.1" and not frame.loc["weak", "threshold_met"]
     assert frame.loc[["fgsm", "deepfool"], "threshold_met"].all()
@@ -177,7 +184,9 @@ def test_detectability_pairs_each_own_budget_with_fs_accuracy(run):
 def test_build_tables_names_every_table_of_the_rule(run, tmp_path):
     from advsal.plan.core import TABLES
 
-    tables = build_tables([tmp_path / "cells.csv"], tmp_path / "summary.csv", RULE)
+    tables = build_tables(
+        [tmp_path / "cells.csv"], tmp_path / "summary.csv", tmp_path / "chosen.csv"
+    )
     assert set(tables) == set(TABLES) and set(BUILDERS) < set(TABLES)
     assert tables["fit_test"].empty and tables["combined"].empty  # no fit_on, no combined fit
     pd.testing.assert_frame_equal(tables["table1"], table1(run))

@@ -33,8 +33,10 @@ rule attack_summary:
     input:
         INPUTS.attack_summary(),
     output:
-        PATHS.attack_summary,
+        summary=PATHS.attack_summary,
+        chosen_eps=table("chosen_eps"),
     params:
+        evaluation=PLAN.evaluation,
         code=code("attack_summary"),
     log:
         f"{RUN_DIR}/logs/attack_summary.log",

@@ -8,7 +8,6 @@ rule depth_sweep:
     params:
         lists=lambda wc: INPUTS.depth(wc.detector).keys,
         settings=lambda wc: PLAN.detector_settings(wc.detector),
-        evaluation=PLAN.evaluation,
         train_limit=config["attack_options"]["train_limit"],
         runtime=RUNTIME,
         code=code("depth_sweep"),

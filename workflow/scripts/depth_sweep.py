@@ -14,6 +14,5 @@ with log_to(snakemake.log[0]):
         Job.of_rule(snakemake, wc.detector),
         adv,
         snakemake.output[0],
-        evaluation=p.evaluation,
         train_limit=p.train_limit,
     )

@@ -169,11 +169,11 @@ class Inputs:
 
     # -- studies --------------------------------------------------------------------------------
     def depth(self, detector: str) -> Named:
-        """f, the attack summary (for the chosen eps) and every split of every static attack
-        without ``against`` on f."""
+        """f, the attack summary (each attack's type), the chosen eps and every split of every
+        static attack without ``against`` on f."""
         plan = self.plan
         clf = plan.classifier_of("detectors", detector)
-        out = self._base(clf, summary=self.p.attack_summary)
+        out = self._base(clf, summary=self.p.attack_summary, chosen=self.p.table("chosen_eps"))
         plain = [(a, e) for a, e in plan.grid_of(clf) if not plan.is_against(a)]
         for split in plan.splits:
             out.add(f"adv_{split}", plain, lambda a, e, s=split: self.p.adv(a, e, s))
@@ -196,9 +196,10 @@ class Inputs:
         return [self.p.adv(a, e, s, "json") for a, e in self.plan.grid for s in self.plan.splits]
 
     def tables(self) -> Named:
-        """Every detector's evaluation cells and the attack summary."""
+        """Every detector's evaluation cells, the attack summary and the chosen eps."""
         cells = [self.p.eval_cells(d) for d in self.plan.detectors]
-        return Named({"cells": cells, "summary": self.p.attack_summary})
+        chosen = self.p.table("chosen_eps")
+        return Named({"cells": cells, "summary": self.p.attack_summary, "chosen": chosen})
 
     def retraining_tables(self, grid: str) -> list[str]:
         """Both versions' rows of every job of a retraining grid (``dynamic`` or ``whitebox``)."""

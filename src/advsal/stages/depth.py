@@ -19,7 +19,6 @@ from torch import nn
 
 from advsal import io
 from advsal.detectors.metzen import SubnetworkDetector, collect
-from advsal.metrics import choose_eps
 from advsal.runtime import progress, setup
 from advsal.stages.common import Job, load_adv, load_classifier, load_splits, split_xy
 from advsal.tables import read_table
@@ -98,10 +97,10 @@ def sweep_attack(clf, x, adv, settings, device, seed) -> dict:
     return {i: (heads[i], best[i][0]) for i in heads}
 
 
-def depth_sweep(job: Job, adv, out_csv, *, evaluation, train_limit=None) -> pd.DataFrame:
-    """``job``: the detector instance, reading ``data``, ``classifier`` and the attack
-    ``summary``; ``adv``: {(attack, eps): {split: path}} for the static attacks on the
-    detector's classifier; the chosen eps of each is read from the summary."""
+def depth_sweep(job: Job, adv, out_csv, *, train_limit=None) -> pd.DataFrame:
+    """``job``: the detector instance, reading ``data``, ``classifier``, the attack
+    ``summary`` (each attack's type) and the ``chosen`` eps of each attack; ``adv``:
+    {(attack, eps): {split: path}} for the static attacks on the detector's classifier."""
     from advsal.metrics import detection_metrics  # scikit-learn, only here
 
     name, settings, seed = job.name, job.settings, job.seed
@@ -112,8 +111,7 @@ def depth_sweep(job: Job, adv, out_csv, *, evaluation, train_limit=None) -> pd.D
     if not getattr(clf, "attachment_points", None):
         raise ValueError(f"detector {name}: its classifier has no numbered attachment points")
     stats = read_table(job.files["summary"])
-    chosen = choose_eps(stats, evaluation["accuracy_threshold"], evaluation["select_on"])
-    chosen = chosen.set_index("attack")
+    chosen = read_table(job.files["chosen"]).set_index("attack")
     types = stats.groupby("attack")["type"].first()
     splits = load_splits(job.files["data"])
     x = {s: split_xy(splits, s, train_limit)[0] for s in ("train", "val", "test")}

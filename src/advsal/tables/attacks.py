@@ -5,10 +5,17 @@ from __future__ import annotations
 import pandas as pd
 
 from advsal import io
+from advsal.metrics import choose_eps
+from advsal.tables import read_table
 
 
-def attack_summary(stats_paths, out_csv) -> pd.DataFrame:
-    """Each attack job's statistics (``<split>.json``) as a row."""
+def attack_summary(stats_paths, out_csv, chosen_csv=None, evaluation=None) -> pd.DataFrame:
+    """Each attack job's statistics (``<split>.json``) as a row; with ``chosen_csv``, each
+    attack's chosen eps by the run's rule (``evaluation``: ``accuracy_threshold`` and
+    ``select_on``), decided here once for every table, sweep and figure that reads it."""
     frame = pd.DataFrame([io.read_json(p) for p in stats_paths])
     io.write_csv(out_csv, frame)
+    if chosen_csv is not None:
+        rule = (evaluation["accuracy_threshold"], evaluation["select_on"])
+        io.write_csv(chosen_csv, choose_eps(read_table(out_csv), *rule))
     return frame

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from advsal import io
-from advsal.metrics import choose_eps
 from advsal.tables import read_table
 from advsal.tokens import CLEAN, COMBINED, NO_EPS
 
@@ -31,24 +30,22 @@ class Cells:
     cells: pd.DataFrame
     combined: pd.DataFrame
     test: pd.DataFrame
-    chosen_df: pd.DataFrame
     chosen: dict
     met: dict
     f_clean: pd.Series
     clf_of: pd.Series
 
     @classmethod
-    def read(cls, eval_csvs, attack_summary_csv, evaluation: dict) -> Cells:
-        """``evaluation``: ``accuracy_threshold`` and ``select_on`` (the eps rule)."""
+    def read(cls, eval_csvs, attack_summary_csv, chosen_csv) -> Cells:
+        """``chosen_csv``: each attack's chosen eps (rule ``attack_summary``'s)."""
         cells = _spread_agnostic(pd.concat([read_table(p) for p in eval_csvs], ignore_index=True))
         summary = read_table(attack_summary_csv)
-        chosen = choose_eps(summary, evaluation["accuracy_threshold"], evaluation["select_on"])
+        chosen = read_table(chosen_csv)
         test = summary[summary["split"] == "test"].set_index(["attack", "eps"])
         return cls(
             cells=cells[cells["attack_fit"] != COMBINED],
             combined=cells[cells["attack_fit"] == COMBINED],
             test=test,
-            chosen_df=chosen,
             chosen=dict(zip(chosen["attack"], chosen["eps"], strict=True)),
             met=dict(zip(chosen["attack"], chosen["threshold_met"], strict=True)),
             f_clean=test.groupby(level="attack")["accuracy_clean"].first(),
@@ -109,11 +106,6 @@ def table1(d: Cells) -> pd.DataFrame:
     )
 
 
-def chosen_eps(d: Cells) -> pd.DataFrame:
-    """Per attack, the smallest eps that brings f's accuracy below the threshold."""
-    return d.chosen_df
-
-
 def attack_accuracy(d: Cells) -> pd.DataFrame:
     """model_based_saliency2020 Table 4: f's clean accuracy, then its accuracy under each
     attack at the chosen eps."""
@@ -151,13 +143,13 @@ def detectability(d: Cells) -> pd.DataFrame:
     return frame.rename(columns={"eps_fit": "eps"}).drop(columns="eps_test").reset_index(drop=True)
 
 
-def build_tables(eval_csvs, attack_summary_csv, evaluation: dict, fits=None, explicit=()) -> dict:
-    """Every table of rule ``tables`` by name. ``evaluation``: the eps rule (:meth:`Cells.read`);
+def build_tables(eval_csvs, attack_summary_csv, chosen_csv, fits=None, explicit=()) -> dict:
+    """Every table of rule ``tables`` by name. ``chosen_csv``: each attack's chosen eps;
     ``fits``: the (attack, eps) pairs each detector is fitted to; the cells among them of the
     detectors that name their ``fit_on`` (``explicit``) make the fit x test table
     (model_based_saliency2020 Fig. 2), and each combined detector's its Table 6 rows."""
     fits = fits or {}
-    d = Cells.read(eval_csvs, attack_summary_csv, evaluation)
+    d = Cells.read(eval_csvs, attack_summary_csv, chosen_csv)
     return {
         "fit_test": _among_fits(d.cells, {det: fits[det] for det in explicit}),
         "combined": _combined(d.combined, fits),
@@ -170,7 +162,6 @@ BUILDERS = {
     "table1": table1,
     "eps_matrix": eps_matrix,
     "cross_attack": cross_attack,
-    "chosen_eps": chosen_eps,
     "attack_accuracy": attack_accuracy,
     "perturbation": perturbation,
     "detectability": detectability,
