@@ -18,8 +18,10 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
   their two ends) are undone by ``python -m advsal.smoke --full-size``, and a smoke at another
   size or on part of a grid is refused (the jobs' time does not follow the pixels alone; the
   total counts every budget's jobs).
-- memory: the rule's largest smoke peak RSS plus ``COPIES`` float32 copies of the preset's
-  extra images (clean, adversarial, saliency, gradients), times ``MARGIN``.
+- memory: where ``bench/memory_fit.py`` fitted the rule's peak RSS as a line in its images
+  (``bench/memory_fit.csv``: the preset's smoke at two image counts), that line at the preset's
+  images; else the rule's largest smoke peak RSS plus ``COPIES`` float32 copies of the
+  preset's extra images (clean, adversarial, saliency, gradients: assumed); times ``MARGIN``.
 
 With ``--on-gpu`` (a smoke run on a GPU) the jobs' wall times are scaled instead, with no
 assumed speed-up. Writes ``bench/preset_resources.csv`` and, with ``--write``, each preset's
@@ -53,6 +55,7 @@ COPIES = 4
 MARGIN = 2.0
 GPU_SPEEDUP = 25.0  # one GPU vs one CPU core on these convnets: assumed (see the docstring)
 GPU_CHECK = ROOT / "bench" / "gpu_check.csv"  # `make gpu-check`'s measured speed-ups, per family
+MEMORY_FIT = ROOT / "bench" / "memory_fit.csv"  # bench/memory_fit.py's lines, per preset and rule
 CPU_RULES = {"data", "certify"}  # no torch on a GPU: the data step and SCS's SDPs
 FLOOR_MIN = 10
 BEGIN = "# --- resources: estimated by bench/preset_resources.py from the presets smoke ---"
@@ -196,6 +199,32 @@ def gpu_speedup(rule: str, measured: Path = GPU_CHECK) -> float:
     return GPU_SPEEDUP
 
 
+def memory_lines(preset: str, fitted: Path = MEMORY_FIT) -> dict[str, tuple[float, float]]:
+    """Per rule of ``preset``: (base MB, MB per image) as ``bench/memory_fit.py`` fitted them,
+    where it did."""
+    if not fitted.is_file():
+        return {}
+    with open(fitted, newline="") as fh:
+        return {
+            r["rule"]: (float(r["base_mb"]), float(r["mb_per_image"]))
+            for r in csv.DictReader(fh)
+            if r["preset"] == preset
+        }
+
+
+def memory_mb(rule: str, rss: int, lines: dict, full_images: dict, extra_mb: float) -> int:
+    """A rule's ``mem_mb``: its fitted line at the preset's images (``full_images``: per image
+    basis, as :data:`RULES` names it), else its smoke peak plus the assumed copies; times
+    ``MARGIN``, rounded up to a thousand MB."""
+    basis = RULES[rule][0]
+    if rule in lines and basis in full_images:
+        base, per_image = lines[rule]
+        peak = base + per_image * full_images[basis]
+    else:
+        peak = rss + extra_mb
+    return int(math.ceil(MARGIN * peak / 1000) * 1000)
+
+
 def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     """Per rule of ``preset``: its smoke jobs' costliest CPU time and peak RSS, and the
     estimates. ``on_gpu``: the smoke ran on a GPU; its jobs' wall times are GPU times."""
@@ -254,6 +283,8 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     # a job's start-up (Python, torch, the data file): the cheapest job's CPU time, not scaled
     startup = min((m[1] for m in measured), default=0.0)
     extra_mb = COPIES * 4 * math.prod(shape) * max(n_extra, 0) / 2**20
+    lines = memory_lines(preset)
+    full_images = {"data": images(full_counts), "attacked": images(full_counts, limits[0])}
     per_rule: dict[str, list] = defaultdict(list)
     for job, cpu, rss, frozen, epochs in measured:
         ratio = scale(job, full, overlay, ratios, full_counts[2])
@@ -284,7 +315,8 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
                 else None,
                 "gpu_min_longest": round(longest, 1),
                 "gpu_min_total": round(sum(u[3] for u in usage), 1),
-                "mem_mb": int(math.ceil(MARGIN * (rss + extra_mb) / 1000) * 1000),
+                "mem_mb": memory_mb(rule, rss, lines, full_images, extra_mb),
+                "mem_from": "fit" if rule in lines else "copies",
                 "runtime_min": int(max(FLOOR_MIN, math.ceil(MARGIN * longest))),
             }
         )
@@ -328,18 +360,23 @@ def main() -> int:
             write_block(
                 preset, rows, load([smoke.PRESETS / f"{preset}.yaml"])["resources"]["threads"]
             )
-    # the presets estimated now replace their rows; the others' rows stay as they were
-    out = ROOT / "bench" / "preset_resources.csv"
-    done = {r["preset"] for r in all_rows}
+    merge_rows(ROOT / "bench" / "preset_resources.csv", all_rows)
+    return 0
+
+
+def merge_rows(out: Path, rows: list[dict]) -> None:
+    """Write ``rows`` to the CSV ``out``: the presets in ``rows`` replace their rows, the others'
+    rows stay as they were; sorted by preset and rule."""
+    done = {r["preset"] for r in rows}
     if out.exists():
         with open(out, newline="") as fh:
-            all_rows += [r for r in csv.DictReader(fh) if r["preset"] not in done]
-    all_rows.sort(key=lambda r: (r["preset"], r["rule"]))
+            rows = rows + [r for r in csv.DictReader(fh) if r["preset"] not in done]
+    rows.sort(key=lambda r: (r["preset"], r["rule"]))
     with open(out, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, list(all_rows[0]), lineterminator="\n")
+        fields = list(dict.fromkeys(k for r in rows for k in r))  # older rows: fewer columns
+        writer = csv.DictWriter(fh, fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(all_rows)
-    return 0
+        writer.writerows(rows)
 
 
 if __name__ == "__main__":

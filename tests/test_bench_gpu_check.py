@@ -93,3 +93,37 @@ def test_a_frozen_part_is_scaled_by_the_images_not_by_the_epochs():
     ratios = {"attacked": 100.0, "data": 100.0}
     assert resources.scale(job, full, overlay, ratios, 500) == pytest.approx(100.0 * 250)
     assert resources.scale(job, full, overlay, ratios, 500, counts=False) == 100.0
+
+
+def test_memory_is_the_fitted_line_at_the_presets_images_where_one_was_fitted(tmp_path):
+    """bench/memory_fit.py: the line through two smoke peaks (a negative slope is noise: flat
+    at the larger peak); bench/preset_resources.py reads it for mem_mb, else assumes copies."""
+    memory_fit = _bench("memory_fit")
+    resources = _bench("preset_resources")
+    assert memory_fit.fit((10, 2000), (40, 2300)) == pytest.approx((10.0, 1900.0))
+    assert memory_fit.fit((10, 2000), (40, 1990)) == (0.0, 2000.0)
+    with pytest.raises(ValueError, match="nothing to fit"):
+        memory_fit.fit((10, 2000), (10, 2100))
+    fitted = tmp_path / "memory_fit.csv"
+    fitted.write_text(
+        ",".join(memory_fit.FIELDS) + "\n"
+        "metzen_imagenet10,attack,11,2262,44,2700,13.3,2116\n"
+        "assira,attack,30,900,120,950,0.5,885\n"
+    )
+    lines = resources.memory_lines("metzen_imagenet10", fitted)
+    assert lines == {"attack": (2116.0, 13.3)}
+    full = {"data": 13_348, "attacked": 13_348}
+    # 2 x (2116 + 13.3 x 13,348) = 359,289 MB, rounded up to the thousand
+    assert resources.memory_mb("attack", 2262, lines, full, 5_000.0) == 360_000
+    # no line for the rule: its smoke peak plus the assumed copies, times the margin
+    assert resources.memory_mb("train_detector", 2000, lines, full, 5_000.0) == 14_000
+
+
+def test_the_second_count_scales_the_overlays_splits_and_train_limit():
+    memory_fit = _bench("memory_fit")
+    args = memory_fit.scaled_config("metzen_imagenet10", 4)
+    assert args == [
+        "--config",
+        "dataset={image_size: 224, split: {val: 8, test: 20}}",
+        "attack_options={train_limit: 16}",
+    ]

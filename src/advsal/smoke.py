@@ -18,6 +18,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,6 +34,12 @@ PRESETS = ROOT / "config"
 OVERLAYS = PRESETS / "smoke"
 NOT_PRESETS = {"tiny"}  # configs of their own (tests/test_pipeline.py runs tiny whole)
 FIXTURES_VERSION = "1"
+# the stand-in image folders: folder under data/, class list, image size, images per class
+FOLDERS = (
+    ("imagenet10", fixtures.IMAGENET10_METZEN, 224, {"train": 2, "test": 1}),
+    ("imagenet10_zhang", fixtures.IMAGENET10_ZHANG, 224, {"train": 2, "test": 1}),
+    ("assira", fixtures.ASSIRA, 112, {"": 16}),
+)
 
 # the overlay keys that set a size (a count of images, epochs, steps, seeds or grid points)
 SIZE_KEYS = {
@@ -140,24 +147,24 @@ def overlay_checked(preset: str) -> None:
         raise SystemExit(f"{overlay_path(preset)}: {exc}") from None
 
 
-def make_fixtures(workdir: Path) -> Path:
-    """The stand-in data under ``workdir/data`` (once: a stamp records the version)."""
+def make_fixtures(workdir: Path, times: int = 1) -> Path:
+    """The stand-in data under ``workdir/data`` (once: a stamp records the version); ``times``:
+    that many times the images per class in the image folders (``bench/memory_fit.py``'s
+    second image count)."""
     data = Path(workdir) / "data"
     stamp = data / ".advsal-fixtures"
-    if stamp.is_file() and stamp.read_text() == FIXTURES_VERSION:
+    version = FIXTURES_VERSION if times == 1 else f"{FIXTURES_VERSION} x{times}"
+    if stamp.is_file() and stamp.read_text() == version:
         return data
     t0 = time.time()
     fixtures.write_mnist(data, n_train=3000, n_test=1000)
     fixtures.write_cifar10(data, per_batch=100, n_test=200)
-    fixtures.write_imagefolder(
-        data / "imagenet10", fixtures.IMAGENET10_METZEN, 224, {"train": 2, "test": 1}
-    )
-    fixtures.write_imagefolder(
-        data / "imagenet10_zhang", fixtures.IMAGENET10_ZHANG, 224, {"train": 2, "test": 1}
-    )
-    fixtures.write_imagefolder(data / "assira", fixtures.ASSIRA, 112, {"": 16})
+    for folder, classes, size, per_class in FOLDERS:
+        per_class = {part: n * times for part, n in per_class.items()}
+        shutil.rmtree(data / folder, ignore_errors=True)  # no images of another count left
+        fixtures.write_imagefolder(data / folder, classes, size, per_class)
     fixtures.write_vgg16_weights(data / "vgg16.pth")
-    stamp.write_text(FIXTURES_VERSION)
+    stamp.write_text(version)
     print(f"stand-in data written to {data} in {time.time() - t0:.0f} s", flush=True)
     return data
 
