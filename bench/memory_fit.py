@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from advsal import smoke  # noqa: E402
 from advsal.config import load  # noqa: E402
+from advsal.data.base import dataset_folder  # noqa: E402
 from advsal.plan import run_name  # noqa: E402
 from advsal.stages.common import load_splits  # noqa: E402
 
@@ -47,8 +48,11 @@ def _resources():
 
 def scaled_config(preset: str, times: int) -> list[str]:
     """Snakemake ``--config`` for the run: the preset's image size, and ``times`` the overlay's
-    split counts and ``train_limit`` (the overlay's own where ``times`` is 1)."""
+    split counts and ``train_limit`` (the overlay's own where ``times`` is 1). Only a preset
+    whose images are a folder of stand-in files (whose count ``times`` scales) is taken."""
     full = load([smoke.PRESETS / f"{preset}.yaml"])
+    if dataset_folder(full["dataset"]) is None:
+        sys.exit(f"{preset}: its data is not an image folder; its smoke's images cannot be scaled")
     cut = load([smoke.PRESETS / f"{preset}.yaml", smoke.overlay_path(preset)])
     split = {k: v * times for k, v in cut["dataset"]["split"].items() if isinstance(v, int)}
     size = full["dataset"]["image_size"]
@@ -81,7 +85,7 @@ def peaks(preset: str, workdir: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _train_limit(root: Path, counts) -> int | None:
+def _train_limit(root: Path, counts) -> int:
     """The attacked training images of the run: the train split of an attack's statistics."""
     import json
 
@@ -107,7 +111,9 @@ def run(preset: str, workdir: Path, times: int, cores: int) -> None:
     smoke.make_fixtures(workdir, times)
     log = workdir / "logs" / f"smoke-{preset}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    cmd = smoke.snakemake_command(preset, workdir, cores, *scaled_config(preset, times))
+    # every job runs and is measured, whatever an earlier run in this folder left
+    extra = [*scaled_config(preset, times), "--forceall"]
+    cmd = smoke.snakemake_command(preset, workdir, cores, *extra)
     print(f"{preset} x{times}: {workdir}", flush=True)
     with open(log, "w") as fh:
         if subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT).returncode:
@@ -123,14 +129,19 @@ def main() -> int:
     args = parser.parse_args()
     if args.times < 2:
         parser.error("--times must be 2 or more")
-    rows = []
-    for preset in args.presets:
+    for preset in args.presets:  # each preset's rows written as soon as it is done
         points = {}
         for times in (1, args.times):
             workdir = args.workdir.resolve() / f"{preset}-x{times}"
             run(preset, workdir, times, args.cores)
             points[times] = peaks(preset, workdir)
-        for rule in sorted(set(points[1]) & set(points[args.times])):
+        if set(points[1]) != set(points[args.times]) or not points[1]:
+            sys.exit(
+                f"{preset}: the two runs measured other rules: {sorted(points[1])} and "
+                f"{sorted(points[args.times])}"
+            )
+        rows = []
+        for rule in sorted(points[1]):
             a, b = points[1][rule], points[args.times][rule]
             slope, base = fit(a, b)
             rows.append(
@@ -141,8 +152,8 @@ def main() -> int:
                 f"{base:.0f} + {slope:.2f} MB per image",
                 flush=True,
             )
-    _resources().merge_rows(OUT, rows)
-    print(f"wrote {OUT}")
+        _resources().merge_rows(OUT, rows)
+        print(f"wrote {preset}'s rows to {OUT}", flush=True)
     return 0
 
 

@@ -212,17 +212,19 @@ def memory_lines(preset: str, fitted: Path = MEMORY_FIT) -> dict[str, tuple[floa
         }
 
 
-def memory_mb(rule: str, rss: int, lines: dict, full_images: dict, extra_mb: float) -> int:
-    """A rule's ``mem_mb``: its fitted line at the preset's images (``full_images``: per image
-    basis, as :data:`RULES` names it), else its smoke peak plus the assumed copies; times
-    ``MARGIN``, rounded up to a thousand MB."""
+def memory_mb(
+    rule: str, rss: int, lines: dict, full_images: dict, extra_mb: float
+) -> tuple[int, str]:
+    """A rule's ``mem_mb`` and where it came from: its fitted line at the preset's images
+    (``full_images``: per image basis, as :data:`RULES` names it; "fit"), else its smoke peak
+    plus the assumed copies ("copies"); times ``MARGIN``, rounded up to a thousand MB."""
     basis = RULES[rule][0]
     if rule in lines and basis in full_images:
         base, per_image = lines[rule]
-        peak = base + per_image * full_images[basis]
+        peak, source = base + per_image * full_images[basis], "fit"
     else:
-        peak = rss + extra_mb
-    return int(math.ceil(MARGIN * peak / 1000) * 1000)
+        peak, source = rss + extra_mb, "copies"
+    return int(math.ceil(MARGIN * peak / 1000) * 1000), source
 
 
 def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
@@ -302,6 +304,7 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     rows = []
     for rule, usage in sorted(per_rule.items()):
         rss = max(u[1] for u in usage)
+        mem_mb, mem_from = memory_mb(rule, rss, lines, full_images, extra_mb)
         longest = max(u[2] for u in usage)
         rows.append(
             {
@@ -315,8 +318,8 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
                 else None,
                 "gpu_min_longest": round(longest, 1),
                 "gpu_min_total": round(sum(u[3] for u in usage), 1),
-                "mem_mb": memory_mb(rule, rss, lines, full_images, extra_mb),
-                "mem_from": "fit" if rule in lines else "copies",
+                "mem_mb": mem_mb,
+                "mem_from": mem_from,
                 "runtime_min": int(max(FLOOR_MIN, math.ceil(MARGIN * longest))),
             }
         )
@@ -368,12 +371,14 @@ def merge_rows(out: Path, rows: list[dict]) -> None:
     """Write ``rows`` to the CSV ``out``: the presets in ``rows`` replace their rows, the others'
     rows stay as they were; sorted by preset and rule."""
     done = {r["preset"] for r in rows}
+    # the new rows' columns in their order, then any an older row has that they lack
+    fields = list(dict.fromkeys(k for r in rows for k in r))
     if out.exists():
         with open(out, newline="") as fh:
             rows = rows + [r for r in csv.DictReader(fh) if r["preset"] not in done]
+    fields += [k for k in dict.fromkeys(k for r in rows for k in r) if k not in fields]
     rows.sort(key=lambda r: (r["preset"], r["rule"]))
     with open(out, "w", newline="") as fh:
-        fields = list(dict.fromkeys(k for r in rows for k in r))  # older rows: fewer columns
         writer = csv.DictWriter(fh, fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

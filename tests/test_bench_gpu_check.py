@@ -114,9 +114,9 @@ def test_memory_is_the_fitted_line_at_the_presets_images_where_one_was_fitted(tm
     assert lines == {"attack": (2116.0, 13.3)}
     full = {"data": 13_348, "attacked": 13_348}
     # 2 x (2116 + 13.3 x 13,348) = 359,289 MB, rounded up to the thousand
-    assert resources.memory_mb("attack", 2262, lines, full, 5_000.0) == 360_000
+    assert resources.memory_mb("attack", 2262, lines, full, 5_000.0) == (360_000, "fit")
     # no line for the rule: its smoke peak plus the assumed copies, times the margin
-    assert resources.memory_mb("train_detector", 2000, lines, full, 5_000.0) == 14_000
+    assert resources.memory_mb("train_detector", 2000, lines, full, 5e3) == (14_000, "copies")
 
 
 def test_the_second_count_scales_the_overlays_splits_and_train_limit():
@@ -127,3 +127,16 @@ def test_the_second_count_scales_the_overlays_splits_and_train_limit():
         "dataset={image_size: 224, split: {val: 8, test: 20}}",
         "attack_options={train_limit: 16}",
     ]
+
+
+def test_merged_rows_keep_the_new_rows_columns_in_order_and_the_other_presets_rows(tmp_path):
+    resources = _bench("preset_resources")
+    out = tmp_path / "rows.csv"
+    out.write_text("preset,rule,mem_mb,runtime_min\nassira,attack,6000,430\nzzz,data,1000,10\n")
+    new = [
+        {"preset": "zzz", "rule": "attack", "mem_mb": 9000, "mem_from": "fit", "runtime_min": 20}
+    ]
+    resources.merge_rows(out, new)
+    lines = out.read_text().splitlines()
+    assert lines[0] == "preset,rule,mem_mb,mem_from,runtime_min"  # not mem_from last
+    assert lines[1:] == ["assira,attack,6000,,430", "zzz,attack,9000,fit,20"]  # zzz's old row gone

@@ -155,6 +155,7 @@ def test_studies_read_the_plain_attacks_of_their_classifier(plan):
     depth = _files(plan, plan.inputs.depth("metzen"))
     assert depth["classifier"] == "classifiers/net2/model.pt"
     assert depth["summary"] == "attacks/summary.csv"
+    assert depth["chosen"] == "tables/chosen_eps.csv"  # decided once, by rule attack_summary
     assert depth["adv_test"] == ["attacks/fgsm2/0.3/test.pt"]
     layer = _files(plan, plan.inputs.layer_study())
     assert layer["chosen"] == "tables/chosen_eps.csv"

@@ -48,9 +48,12 @@ def test_a_module_dropped_in_a_registry_package_registers_itself(tmp_path, monke
             f"from plugins import THINGS\n\n@THINGS.register('{name}')\ndef {name}():\n    pass\n"
         )
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "plugins", raising=False)
-    import plugins
+    try:
+        import plugins
 
-    assert plugins.NAMES == ["alpha", "zeta"] and plugins.THINGS.names() == ["alpha", "zeta"]
+        assert plugins.NAMES == ["alpha", "zeta"] and plugins.THINGS.names() == ["alpha", "zeta"]
+    finally:  # no test package left behind for the tests after this one
+        for name in ("plugins", "plugins.alpha", "plugins.zeta"):
+            sys.modules.pop(name, None)
     attack = _names("attack.py")
     assert {f"advsal/attacks/{m}.py" for m in ("cw", "deepfool", "spatial", "whitebox")} <= attack

@@ -6,8 +6,6 @@ from pathlib import Path
 from advsal.attacks.base import ATTACKS, Attack, perturbation_stats
 from advsal.registry import import_modules
 
-import_modules(__name__, __path__)  # each module registers its attacks (fgsm, bim, ...)
-
 __all__ = ["ATTACKS", "Attack", "attack_params", "perturbation_stats", "pipeline_keys"]
 
 SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
@@ -34,3 +32,7 @@ def attack_params(spec: dict) -> dict:
     """An attack's constructor arguments: its settings less the pipeline's keys."""
     keys = pipeline_keys()
     return {k: v for k, v in spec.items() if k not in keys}
+
+
+# last, so that a module may import what this package defines above
+import_modules(__name__, __path__)  # each module registers its attacks (fgsm, bim, ...)

@@ -2,10 +2,11 @@
 figures, the paper comparison and people read with :func:`read_table`.
 
 - :mod:`.detection`: Zhang Table 1, the eps_fit x eps_test matrices (Fig. 3), the cross-attack
-  matrix (Fig. 4), the chosen eps, classifier accuracy and perturbation size per attack
+  matrix (Fig. 4), classifier accuracy and perturbation size per attack
   (model_based_saliency2020 Tables 4 and 2), detectability vs accuracy (Metzen Fig. 2 left),
   fit x test (2020 Fig. 2) and the combined detector (2020 Table 6);
-- :mod:`.attacks`: one row per (attack, eps, split), the attack jobs' statistics;
+- :mod:`.attacks`: one row per (attack, eps, split), the attack jobs' statistics, and each
+  attack's chosen eps;
 - :mod:`.retraining`: the retraining attacks, Metzen's dynamic adversary (Fig. 5, the adaptive
   column) and the 2020 paper's white-box attack (Table 3);
 - :mod:`.certified`: Nguyen's Fig. 6, a row per two-layer net.

@@ -1,11 +1,11 @@
-"""The attack jobs' statistics as one table: a row per (attack, eps, split)."""
+"""The attack jobs' statistics as one table, a row per (attack, eps, split), and each attack's
+chosen eps (the smallest of its grid that brings f's accuracy below the threshold)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from advsal import io
-from advsal.metrics import choose_eps
 from advsal.tables import read_table
 
 
@@ -16,6 +16,8 @@ def attack_summary(stats_paths, out_csv, chosen_csv=None, evaluation=None) -> pd
     frame = pd.DataFrame([io.read_json(p) for p in stats_paths])
     io.write_csv(out_csv, frame)
     if chosen_csv is not None:
+        from advsal.metrics import choose_eps  # scikit-learn, only here
+
         rule = (evaluation["accuracy_threshold"], evaluation["select_on"])
         io.write_csv(chosen_csv, choose_eps(read_table(out_csv), *rule))
     return frame
