@@ -35,10 +35,16 @@ WRAPS = {
 def _code(text: str) -> list[str]:
     """Every line of a fenced block of commands (not a Python or YAML example, whose paths are
     files to write) and every inline code span."""
-    fenced = re.findall(r"```(bash|sh|)\n(.*?)```", text, flags=re.S)
-    rest = re.sub(r"```[a-z]*\n.*?```", "", text, flags=re.S)
-    lines = [line for _, block in fenced for line in block.splitlines()]
-    return lines + re.findall(r"`([^`]+)`", rest)
+    lines, rest, pos = [], [], 0
+    # fences paired in order, each opening and closing at a line's start (a closing fence is
+    # never taken for the opening of another block)
+    for m in re.finditer(r"^```([a-z]*)\n(.*?)^```", text, flags=re.S | re.M):
+        rest.append(text[pos : m.start()])
+        pos = m.end()
+        if m.group(1) in ("bash", "sh", ""):
+            lines += m.group(2).splitlines()
+    rest.append(text[pos:])
+    return lines + re.findall(r"`([^`]+)`", "".join(rest))
 
 
 def _commands(prefix: str) -> list[tuple[str, str]]:
