@@ -18,6 +18,7 @@ rule's ``mem_mb`` instead of its assumed float32 copies of the images.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import subprocess
 import sys
@@ -37,7 +38,9 @@ FIELDS = ["preset", "rule", "images_a", "rss_mb_a", "images_b", "rss_mb_b", "mb_
 FIELDS += ["base_mb"]
 
 
+@functools.cache
 def _resources():
+    """bench/preset_resources.py, loaded once (its job and usage parsing, its image counts)."""
     spec = importlib.util.spec_from_file_location(
         "preset_resources", ROOT / "bench" / "preset_resources.py"
     )

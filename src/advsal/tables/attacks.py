@@ -19,5 +19,6 @@ def attack_summary(stats_paths, out_csv, chosen_csv=None, evaluation=None) -> pd
         from advsal.metrics import choose_eps  # scikit-learn, only here
 
         rule = (evaluation["accuracy_threshold"], evaluation["select_on"])
+        # from the CSV as every reader of the summary gets it (eps as path tokens)
         io.write_csv(chosen_csv, choose_eps(read_table(out_csv), *rule))
     return frame
