@@ -25,9 +25,13 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
 
 With ``--on-gpu`` (a smoke run on a GPU) the jobs' wall times are scaled instead, with no
 assumed speed-up. Writes ``bench/preset_resources.csv`` and, with ``--write``, each preset's
-``resources`` section between the markers below (the rest of the file untouched).
+``resources`` section between the markers below (the rest of the file untouched). With
+``--memory`` no smoke is read: the committed rows take their ``mem_mb`` from the fitted lines
+where a rule has one, and keep their times (a smoke's CPU seconds follow the day's machine
+speed, a peak's megabytes do not).
 
     python bench/preset_resources.py [--workdir results/presets-smoke] [--write] [preset ...]
+    python bench/preset_resources.py --memory [--write] [preset ...]
 """
 
 from __future__ import annotations
@@ -212,6 +216,32 @@ def memory_lines(preset: str, fitted: Path = MEMORY_FIT) -> dict[str, tuple[floa
         }
 
 
+def preset_images(full: dict) -> dict[str, int]:
+    """The preset's images per basis of :data:`RULES`: every image ("data"), and those the
+    attacks see ("attacked": the training split cut to ``train_limit``)."""
+    counts = split_counts(full)
+    limit = full["attack_options"]["train_limit"]
+    return {"data": images(counts), "attacked": images(counts, limit)}
+
+
+def refit_memory(rows: list[dict], fitted: Path = MEMORY_FIT) -> list[dict]:
+    """``rows`` (``bench/preset_resources.csv``'s) with ``mem_mb`` taken from the fitted lines
+    (``fitted``) where a rule has one, read from the preset's config alone: no smoke run, so
+    the rows' times (from a smoke on another day) stay as they were. Other rows unchanged but
+    for ``mem_from`` ("copies" where they had none)."""
+    out = []
+    for row in rows:
+        lines = memory_lines(row["preset"], fitted)
+        if row["rule"] in lines:
+            full = load([smoke.PRESETS / f"{row['preset']}.yaml"])
+            mem_mb, mem_from = memory_mb(row["rule"], 0, lines, preset_images(full), 0.0)
+            row = {**row, "mem_mb": mem_mb, "mem_from": mem_from}
+        else:
+            row = {**row, "mem_from": row.get("mem_from") or "copies"}
+        out.append(row)
+    return out
+
+
 def memory_mb(
     rule: str, rss: int, lines: dict, full_images: dict, extra_mb: float
 ) -> tuple[int, str]:
@@ -286,7 +316,7 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     startup = min((m[1] for m in measured), default=0.0)
     extra_mb = COPIES * 4 * math.prod(shape) * max(n_extra, 0) / 2**20
     lines = memory_lines(preset)
-    full_images = {"data": images(full_counts), "attacked": images(full_counts, limits[0])}
+    full_images = preset_images(full)
     per_rule: dict[str, list] = defaultdict(list)
     for job, cpu, rss, frozen, epochs in measured:
         ratio = scale(job, full, overlay, ratios, full_counts[2])
@@ -351,8 +381,15 @@ def main() -> int:
     parser.add_argument(
         "--on-gpu", action="store_true", help="the smoke ran on a GPU: scale its wall times"
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="only mem_mb: the committed rows' memory from bench/memory_fit.csv, times kept",
+    )
     parser.add_argument("presets", nargs="*")
     args = parser.parse_args()
+    if args.memory:
+        return memory_only(args.presets or smoke.presets(), args.write)
     all_rows = []
     for preset in args.presets or smoke.presets():
         rows = estimate(preset, args.workdir.resolve(), args.on_gpu)
@@ -364,6 +401,30 @@ def main() -> int:
                 preset, rows, load([smoke.PRESETS / f"{preset}.yaml"])["resources"]["threads"]
             )
     merge_rows(ROOT / "bench" / "preset_resources.csv", all_rows)
+    return 0
+
+
+def memory_only(
+    presets: list[str],
+    write: bool,
+    out: Path = ROOT / "bench" / "preset_resources.csv",
+    fitted: Path = MEMORY_FIT,
+) -> int:
+    """``--memory``: the committed rows of ``presets`` (in ``out``) with their memory from the
+    lines in ``fitted`` (:func:`refit_memory`), written back to ``out`` (and each preset's block
+    with ``write``)."""
+    with open(out, newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["preset"] in presets]
+    rows = refit_memory(rows, fitted)
+    for preset in presets:
+        mine = [r for r in rows if r["preset"] == preset]
+        fit = sum(r["mem_from"] == "fit" for r in mine)
+        print(f"{preset}: {fit} of {len(mine)} rules' mem_mb from the fitted lines")
+        if write and mine:
+            write_block(
+                preset, mine, load([smoke.PRESETS / f"{preset}.yaml"])["resources"]["threads"]
+            )
+    merge_rows(out, rows)
     return 0
 
 

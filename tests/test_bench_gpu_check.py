@@ -105,10 +105,14 @@ def test_memory_is_the_fitted_line_at_the_presets_images_where_one_was_fitted(tm
     with pytest.raises(ValueError, match="nothing to fit"):
         memory_fit.fit((10, 2000), (10, 2100))
     fitted = tmp_path / "memory_fit.csv"
+    # the slope at 64 px times (224 / 64)^2, through the 224 px run's point
+    slope, base = memory_fit.line((88, 3000), (88, 500), (264, 700), (224 / 64) ** 2)
+    assert (slope, base) == pytest.approx((200 / 176 * 12.25, 3000 - 88 * 200 / 176 * 12.25))
+    assert memory_fit.line((88, 3000), (88, 500), (264, 490), 12.25) == (0.0, 3000.0)
     fitted.write_text(
         ",".join(memory_fit.FIELDS) + "\n"
-        "metzen_imagenet10,attack,11,2262,44,2700,13.3,2116\n"
-        "assira,attack,30,900,120,950,0.5,885\n"
+        "metzen_imagenet10,attack,224,88,3286,64,88,500,264,700,13.3,2116\n"
+        "assira,attack,112,120,900,64,120,300,360,310,0.5,885\n"
     )
     lines = resources.memory_lines("metzen_imagenet10", fitted)
     assert lines == {"attack": (2116.0, 13.3)}
@@ -119,7 +123,7 @@ def test_memory_is_the_fitted_line_at_the_presets_images_where_one_was_fitted(tm
     assert resources.memory_mb("train_detector", 2000, lines, full, 5e3) == (14_000, "copies")
 
 
-def test_the_second_count_scales_the_overlays_splits_and_train_limit():
+def test_a_run_scales_the_overlays_splits_and_train_limit_at_its_size():
     memory_fit = _bench("memory_fit")
     args = memory_fit.scaled_config("metzen_imagenet10", 4)
     assert args == [
@@ -127,6 +131,50 @@ def test_the_second_count_scales_the_overlays_splits_and_train_limit():
         "dataset={image_size: 224, split: {val: 8, test: 20}}",
         "attack_options={train_limit: 16}",
     ]
+    assert memory_fit.scaled_config("metzen_imagenet10", 8, 64)[1] == (
+        "dataset={image_size: 64, split: {val: 16, test: 40}}"
+    )
+
+
+def test_both_runs_must_fill_the_presets_attack_batches():
+    """The overlay's own counts attack 4 ImageNet training images, not a batch of 32: a fit
+    from them would take the batch's growth for the images'."""
+    memory_fit = _bench("memory_fit")
+    assert "4 training images, fewer than a batch (32)" in memory_fit.fills_a_batch(
+        "metzen_imagenet10", 1
+    )
+    assert memory_fit.fills_a_batch("metzen_imagenet10", 8) is None  # 32 of 32
+    assert "48 training images, fewer than a batch (50)" in memory_fit.fills_a_batch("assira", 4)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "memory_fit.py"), "--times", "4", "8", "assira"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0
+    assert "assira: x4 attacks 48 training images" in proc.stderr  # refused before any run
+
+
+def test_a_rule_running_deepfool_is_not_fitted(tmp_path):
+    """DeepFool works only on what the network gets right (Attack.correct_only): the smoke's
+    untrained network's batches hold a tenth of a trained one's. The rule that runs it is left
+    to the assumed copies; a detector trained on its output is not."""
+    memory_fit = _bench("memory_fit")
+    log = tmp_path / "logs" / "smoke-metzen_imagenet10.log"
+    log.parent.mkdir()
+    jobs = [
+        ("attack", "attack=bim, eps=0.0078"),
+        ("attack", "attack=deepfool_linf, eps=none"),
+        ("train_detector", "detector=metzen, attack=deepfool_linf, eps=none"),
+    ]
+    log.write_text(
+        "".join(
+            f"rule {r}:\n    log: logs/{i}.log\n    wildcards: {w}\n"
+            for i, (r, w) in enumerate(jobs)
+        )
+    )
+    assert memory_fit.accuracy_bound("metzen_imagenet10", tmp_path) == {"attack": "deepfool_linf"}
+    log.write_text("".join(f"rule {r}:\n    log: x.log\n    wildcards: {w}\n" for r, w in jobs[:1]))
+    assert memory_fit.accuracy_bound("metzen_imagenet10", tmp_path) == {}
 
 
 def test_merged_rows_keep_the_new_rows_columns_in_order_and_the_other_presets_rows(tmp_path):
@@ -140,3 +188,35 @@ def test_merged_rows_keep_the_new_rows_columns_in_order_and_the_other_presets_ro
     lines = out.read_text().splitlines()
     assert lines[0] == "preset,rule,mem_mb,mem_from,runtime_min"  # not mem_from last
     assert lines[1:] == ["assira,attack,6000,,430", "zzz,attack,9000,fit,20"]  # zzz's old row gone
+
+
+def test_memory_alone_takes_the_fitted_line_and_keeps_the_committed_times(tmp_path, capsys):
+    """--memory: a rule with a fitted line gets it at the preset's images (from its config, no
+    smoke read); its times and every other rule's row stay as committed."""
+    memory_fit = _bench("memory_fit")
+    resources = _bench("preset_resources")
+    fitted = tmp_path / "memory_fit.csv"
+    fitted.write_text(
+        ",".join(memory_fit.FIELDS)
+        + "\nmetzen_imagenet10,attack,224,88,3000,64,88,500,264,700,9.584,2157\n"
+    )
+    committed = tmp_path / "preset_resources.csv"
+    committed.write_text(
+        "preset,rule,gpu_min_longest,mem_mb,runtime_min\n"
+        "metzen_imagenet10,attack,614.8,69000,1230\n"
+        "metzen_imagenet10,data,0.0,63000,10\n"
+        "assira,attack,1.0,6000,430\n"
+    )
+    assert resources.memory_only(["metzen_imagenet10"], False, committed, fitted) == 0
+    rows = committed.read_text().splitlines()
+    full = resources.preset_images(
+        resources.load([resources.smoke.PRESETS / "metzen_imagenet10.yaml"])
+    )
+    # the preset's attacked images: Metzen's 10,000 training images cut to train_limit, + val + test
+    want = 2 * (2157 + 9.584 * full["attacked"])
+    assert full["attacked"] > 10_000
+    assert rows[0] == "preset,rule,gpu_min_longest,mem_mb,runtime_min,mem_from"
+    assert rows[1] == "assira,attack,1.0,6000,430,"  # another preset: untouched
+    assert rows[2] == f"metzen_imagenet10,attack,614.8,{int(-(-want // 1000)) * 1000},1230,fit"
+    assert rows[3] == "metzen_imagenet10,data,0.0,63000,10,copies"  # no line: as committed
+    assert "1 of 2 rules' mem_mb from the fitted lines" in capsys.readouterr().out

@@ -16,6 +16,7 @@ class _DeepFool(Attack):
     """
 
     uses_eps = False
+    correct_only = True
 
     def __init__(
         self,
