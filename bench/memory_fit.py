@@ -1,33 +1,35 @@
-"""Each rule's peak memory as a line in its images, fitted from a preset's smoke runs.
+"""Each rule's peak memory with full batches at the preset's image size, from one smoke run.
 
 For a preset whose data is an image folder (the ImageNet and ASSIRA presets, whose full size a
-CPU smoke cannot reach), runs its smoke (the overlay's budget grids, steps and epochs) at
-``--times A B`` times the overlay's image counts (as many stand-in images per class, and the
-overlay's split counts and ``train_limit`` times each). Per rule, the largest peak RSS of its
-jobs in a run (their logs' last line) is taken against the rule's images in that run (as
-``bench/preset_resources.py`` counts them: every image, or those the attacks see):
+CPU smoke cannot reach), runs its smoke (the overlay's budget grids, steps and epochs) at the
+preset's own image size with ``--times K`` times the overlay's image counts (as many stand-in
+images per class, and the overlay's split counts and ``train_limit`` times K), and writes each
+rule's largest peak RSS (its jobs' logs' last line) with the rule's images in that run (as
+``bench/preset_resources.py`` counts them: every image, or those the attacks see) to
+``bench/memory_fit.csv`` (the rows of the presets run now replace theirs).
+``bench/preset_resources.py`` takes that peak, plus its assumed float32 copies of the images the
+preset has beyond the run's, for the rule's ``mem_mb``, instead of the overlay-sized smoke's
+peak plus those copies.
 
-- the slope, MB per image: from two runs at ``--small`` px (64, CI's smoke size) at A and B
-  times the images, scaled by the preset's pixels over the small runs' (what a job holds per
-  image, image tensors and a convnet's feature maps, grows with the pixels); at the preset's
-  own size the two runs would take hours of a CPU (VGG16 at 224 px: ~55 minutes at A = 8);
-- the base: the peak of one run at the preset's own size at A times the images, less the
-  slope times its images. It holds the model, the libraries and a full batch's activations:
-  A must make the attacks' training images fill ``attack_options.batch_size`` (the overlay's
-  own counts, A = 1, attack 4 ImageNet images, not a batch of 32; a run on part of a batch
-  holds less of a batch's activations, which a line would read as the images' memory).
+K must make the attacks' training images fill ``attack_options.batch_size``: at the overlay's
+own counts (4 ImageNet training images attacked, 18 trained on) VGG16's training peaked at 3.2
+GB, at 8 times them (batches of 32) at 7.4 GB, and a detector's training at 2.3 and 3.7 GB: a
+batch's activations, which the overlay-sized smoke does not hold. What a job holds per image
+beyond the batch (the copies) stays assumed: fitting it as a line through two image counts was
+tried (metzen_imagenet10, 2026-12-06) and the peaks did not move (64 px, 8 and 24 times the
+images: every attack and detector at 2,261-2,264 MB both times): at counts a CPU runs in hours
+a job's peak is loading VGG16 (its weights and their state dict at once), not images; the
+images' share shows only past ~400 images at 224 px (1 GB of float32 copies), hours of CPU
+per attack job.
 
 A rule with a job whose attack works only on the images the network classifies right
-(``Attack.correct_only``: DeepFool) is not fitted: the smoke's untrained network gets about one
-stand-in image in ten right, so its batches hold a tenth of a trained network's (at 224 px one
-such image raised a DeepFool job's peak by 1.2 GB); its ``mem_mb`` stays the assumed copies.
-A slope below zero (the two peaks within the allocator's noise) is written as zero, the base
-then the full-size peak. Writes ``bench/memory_fit.csv`` (the rows of the presets fitted now
-replace theirs), which ``bench/preset_resources.py`` reads for a rule's ``mem_mb`` instead of
-its assumed float32 copies of the images. ``--reuse``: take a run that finished in
-``--workdir`` (its log's last step done) instead of running it again.
+(``Attack.correct_only``: DeepFool) is not written: the smoke's untrained network gets about
+one stand-in image in ten right, so its batches hold a tenth of a trained network's (at 224 px
+one such image raised a DeepFool job's peak by 1.0-1.2 GB); its ``mem_mb`` stays the smoke's
+peak plus the copies. ``--reuse``: take a run that finished in ``--workdir`` (its log's last
+step done) instead of running it again.
 
-    python bench/memory_fit.py [--times 8 24] [--small 64] [--reuse] PRESET [PRESET ...]
+    python bench/memory_fit.py [--times 8] [--cores 2] [--reuse] PRESET [PRESET ...]
 """
 
 from __future__ import annotations
@@ -49,8 +51,7 @@ from advsal.plan import run_name  # noqa: E402
 from advsal.stages.common import load_splits  # noqa: E402
 
 OUT = ROOT / "bench" / "memory_fit.csv"
-FIELDS = ["preset", "rule", "px", "images", "rss_mb", "small_px", "images_a", "rss_mb_a"]
-FIELDS += ["images_b", "rss_mb_b", "mb_per_image", "base_mb"]
+FIELDS = ["preset", "rule", "px", "times", "images", "rss_mb"]
 
 
 @functools.cache
@@ -64,17 +65,16 @@ def _resources():
     return module
 
 
-def scaled_config(preset: str, times: int, size: int | None = None) -> list[str]:
-    """Snakemake ``--config`` for the run: ``size`` px (the preset's image size where None),
-    and ``times`` the overlay's split counts and ``train_limit`` (the overlay's own where
-    ``times`` is 1). Only a preset whose images are a folder of stand-in files (whose count
-    ``times`` scales) is taken."""
+def scaled_config(preset: str, times: int) -> list[str]:
+    """Snakemake ``--config`` for the run: the preset's image size, and ``times`` the overlay's
+    split counts and ``train_limit`` (the overlay's own where ``times`` is 1). Only a preset
+    whose images are a folder of stand-in files (whose count ``times`` scales) is taken."""
     full = load([smoke.PRESETS / f"{preset}.yaml"])
     if dataset_folder(full["dataset"]) is None:
         sys.exit(f"{preset}: its data is not an image folder; its smoke's images cannot be scaled")
     cut = load([smoke.PRESETS / f"{preset}.yaml", smoke.overlay_path(preset)])
     split = {k: v * times for k, v in cut["dataset"]["split"].items() if isinstance(v, int)}
-    size = size or full["dataset"]["image_size"]
+    size = full["dataset"]["image_size"]
     split_text = ", ".join(f"{k}: {v}" for k, v in split.items())
     out = [f"dataset={{image_size: {size}, split: {{{split_text}}}}}"]
     limit = cut["attack_options"].get("train_limit")
@@ -146,91 +146,55 @@ def _train_limit(root: Path, counts) -> int:
     return counts[0]
 
 
-def fit(a: tuple[int, int], b: tuple[int, int]) -> tuple[float, float]:
-    """(mb_per_image, base_mb) of the line through two (images, peak MB) points; a slope below
-    zero is noise: zero, with the larger peak as the base."""
-    (na, ra), (nb, rb) = a, b
-    if nb == na:
-        raise ValueError(f"both runs had {na} images: nothing to fit")
-    slope = (rb - ra) / (nb - na)
-    if slope < 0:
-        return 0.0, float(max(ra, rb))
-    return slope, ra - slope * na
-
-
-def line(full: tuple[int, int], small_a, small_b, pixel_ratio: float) -> tuple[float, float]:
-    """(mb_per_image, base_mb) at the preset's size: the small runs' slope times
-    ``pixel_ratio``, through the full-size run's (images, peak MB) point."""
-    slope = fit(small_a, small_b)[0] * pixel_ratio
-    return slope, full[1] - slope * full[0]
-
-
 def finished(log: Path) -> bool:
     """Whether the Snakemake log ``log`` ends with every step done."""
     return log.is_file() and "steps (100%) done" in log.read_text()
 
 
-def run(preset: str, workdir: Path, times: int, cores: int, size: int, reuse: bool) -> None:
+def run(preset: str, workdir: Path, times: int, cores: int, reuse: bool) -> None:
     log = workdir / "logs" / f"smoke-{preset}.log"
     if reuse and finished(log):
-        print(f"{preset} {size} px x{times}: {workdir} (reused)", flush=True)
+        print(f"{preset} x{times}: {workdir} (reused)", flush=True)
         return
     workdir.mkdir(parents=True, exist_ok=True)
     smoke.make_fixtures(workdir, times)
     log.parent.mkdir(parents=True, exist_ok=True)
     # every job runs and is measured, whatever an earlier run in this folder left
-    extra = [*scaled_config(preset, times, size), "--forceall"]
+    extra = [*scaled_config(preset, times), "--forceall"]
     cmd = smoke.snakemake_command(preset, workdir, cores, *extra)
-    print(f"{preset} {size} px x{times}: {workdir}", flush=True)
+    print(f"{preset} x{times}: {workdir}", flush=True)
     with open(log, "w") as fh:
         if subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT).returncode:
-            sys.exit(f"{preset} {size} px x{times} failed: see {log}")
+            sys.exit(f"{preset} x{times} failed: see {log}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("presets", nargs="+")
-    parser.add_argument(
-        "--times", type=int, nargs=2, default=[8, 24], help="the two runs' image factors"
-    )
-    parser.add_argument("--small", type=int, default=64, help="the slope runs' image size (px)")
+    parser.add_argument("--times", type=int, default=8, help="the run's image factor")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--workdir", type=Path, default=ROOT / "results" / "memory-fit")
     parser.add_argument("--reuse", action="store_true", help="take finished runs in --workdir")
     args = parser.parse_args()
-    low, high = args.times
-    if not 1 <= low < high:
-        parser.error("--times takes two factors, the first smaller: e.g. 8 24")
     for preset in args.presets:
-        if why := fills_a_batch(preset, low):
-            sys.exit(f"{preset}: {why}: the line would fit the batch's growth; raise --times")
+        if why := fills_a_batch(preset, args.times):
+            sys.exit(f"{preset}: {why}: its peaks would miss a batch's activations; raise --times")
     for preset in args.presets:  # each preset's rows written as soon as it is done
         size = load([smoke.PRESETS / f"{preset}.yaml"])["dataset"]["image_size"]
-        points = {}
-        for px, times in ((args.small, low), (args.small, high), (size, low)):
-            workdir = args.workdir.resolve() / f"{preset}-{px}px-x{times}"
-            run(preset, workdir, times, args.cores, px, args.reuse)
-            points[px, times] = peaks(preset, workdir)
-        rules = [sorted(p) for p in points.values()]
-        if any(r != rules[0] for r in rules) or not rules[0]:
-            sys.exit(f"{preset}: the runs measured other rules: {rules}")
-        rows = []
+        workdir = args.workdir.resolve() / f"{preset}-{size}px-x{args.times}"
+        run(preset, workdir, args.times, args.cores, args.reuse)
+        points = peaks(preset, workdir)
         for rule, names in accuracy_bound(preset, workdir).items():
-            if rule in rules[0]:
-                rules[0].remove(rule)  # its mem_mb stays the assumed copies
-                print(f"{preset} {rule}: not fitted ({names} work on what the network gets right)")
-        for rule in rules[0]:
-            full, a, b = (
-                points[k][rule] for k in ((size, low), (args.small, low), (args.small, high))
+            if points.pop(rule, None):  # its mem_mb stays the smoke's peak and the copies
+                print(f"{preset} {rule}: not written ({names} work on what the network gets right)")
+        if not points:
+            sys.exit(f"{preset}: no rule measured in {workdir}")
+        rows = []
+        for rule, (images, rss) in sorted(points.items()):
+            rows.append(
+                dict(zip(FIELDS, [preset, rule, size, args.times, images, rss], strict=True))
             )
-            slope, base = line(full, a, b, (size / args.small) ** 2)
-            values = [preset, rule, size, *full, args.small, *a, *b, round(slope, 3), round(base)]
-            rows.append(dict(zip(FIELDS, values, strict=True)))
-            print(
-                f"{preset} {rule}: {full[1]} MB at {full[0]} images ({size} px); at {args.small} "
-                f"px {a[1]} MB at {a[0]}, {b[1]} at {b[0]}: {base:.0f} + {slope:.2f} MB per image",
-                flush=True,
-            )
+            print(f"{preset} {rule}: {rss} MB at {images} images ({size} px)", flush=True)
         _resources().merge_rows(OUT, rows)
         print(f"wrote {preset}'s rows to {OUT}", flush=True)
     return 0

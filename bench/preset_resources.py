@@ -18,16 +18,16 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
   their two ends) are undone by ``python -m advsal.smoke --full-size``, and a smoke at another
   size or on part of a grid is refused (the jobs' time does not follow the pixels alone; the
   total counts every budget's jobs).
-- memory: where ``bench/memory_fit.py`` fitted the rule's peak RSS as a line in its images
-  (``bench/memory_fit.csv``: the preset's smoke at two image counts), that line at the preset's
-  images; else the rule's largest smoke peak RSS plus ``COPIES`` float32 copies of the
-  preset's extra images (clean, adversarial, saliency, gradients: assumed); times ``MARGIN``.
+- memory: the rule's peak RSS where ``bench/memory_fit.py`` measured it with full batches at
+  the preset's image size (``bench/memory_fit.csv``), else its largest smoke peak RSS (the
+  overlay's part-batches); plus ``COPIES`` float32 copies of the images the preset has beyond
+  that run's (clean, adversarial, saliency, gradients: assumed); times ``MARGIN``.
 
 With ``--on-gpu`` (a smoke run on a GPU) the jobs' wall times are scaled instead, with no
 assumed speed-up. Writes ``bench/preset_resources.csv`` and, with ``--write``, each preset's
 ``resources`` section between the markers below (the rest of the file untouched). With
-``--memory`` no smoke is read: the committed rows take their ``mem_mb`` from the fitted lines
-where a rule has one, and keep their times (a smoke's CPU seconds follow the day's machine
+``--memory`` no smoke is read: the committed rows take their ``mem_mb`` from the full-batch
+peaks where a rule has one, and keep their times (a smoke's CPU seconds follow the day's machine
 speed, a peak's megabytes do not).
 
     python bench/preset_resources.py [--workdir results/presets-smoke] [--write] [preset ...]
@@ -59,7 +59,7 @@ COPIES = 4
 MARGIN = 2.0
 GPU_SPEEDUP = 25.0  # one GPU vs one CPU core on these convnets: assumed (see the docstring)
 GPU_CHECK = ROOT / "bench" / "gpu_check.csv"  # `make gpu-check`'s measured speed-ups, per family
-MEMORY_FIT = ROOT / "bench" / "memory_fit.csv"  # bench/memory_fit.py's lines, per preset and rule
+MEMORY_FIT = ROOT / "bench" / "memory_fit.csv"  # bench/memory_fit.py's full-batch peaks per rule
 CPU_RULES = {"data", "certify"}  # no torch on a GPU: the data step and SCS's SDPs
 FLOOR_MIN = 10
 BEGIN = "# --- resources: estimated by bench/preset_resources.py from the presets smoke ---"
@@ -203,14 +203,14 @@ def gpu_speedup(rule: str, measured: Path = GPU_CHECK) -> float:
     return GPU_SPEEDUP
 
 
-def memory_lines(preset: str, fitted: Path = MEMORY_FIT) -> dict[str, tuple[float, float]]:
-    """Per rule of ``preset``: (base MB, MB per image) as ``bench/memory_fit.py`` fitted them,
-    where it did."""
+def memory_lines(preset: str, fitted: Path = MEMORY_FIT) -> dict[str, tuple[int, int]]:
+    """Per rule of ``preset``: (its images, its peak MB) in ``bench/memory_fit.py``'s run with
+    full batches at the preset's image size, where that run measured it."""
     if not fitted.is_file():
         return {}
     with open(fitted, newline="") as fh:
         return {
-            r["rule"]: (float(r["base_mb"]), float(r["mb_per_image"]))
+            r["rule"]: (int(r["images"]), int(r["rss_mb"]))
             for r in csv.DictReader(fh)
             if r["preset"] == preset
         }
@@ -225,35 +225,38 @@ def preset_images(full: dict) -> dict[str, int]:
 
 
 def refit_memory(rows: list[dict], fitted: Path = MEMORY_FIT) -> list[dict]:
-    """``rows`` (``bench/preset_resources.csv``'s) with ``mem_mb`` taken from the fitted lines
-    (``fitted``) where a rule has one, read from the preset's config alone: no smoke run, so
-    the rows' times (from a smoke on another day) stay as they were. Other rows unchanged but
-    for ``mem_from`` ("copies" where they had none)."""
+    """``rows`` (``bench/preset_resources.csv``'s) with ``mem_mb`` from the full-batch peaks in
+    ``fitted`` where a rule has one, and the preset's config: no smoke is read, so the rows'
+    times (from a smoke on another day) stay as they were. Other rows unchanged but
+    for ``mem_from`` ("smoke" where they had none)."""
     out = []
     for row in rows:
         lines = memory_lines(row["preset"], fitted)
         if row["rule"] in lines:
             full = load([smoke.PRESETS / f"{row['preset']}.yaml"])
-            mem_mb, mem_from = memory_mb(row["rule"], 0, lines, preset_images(full), 0.0)
+            image_mb = 4 * math.prod(dataset_shape(full["dataset"])) / 2**20
+            mem_mb, mem_from = memory_mb(row["rule"], 0, lines, preset_images(full), image_mb, 0)
             row = {**row, "mem_mb": mem_mb, "mem_from": mem_from}
         else:
-            row = {**row, "mem_from": row.get("mem_from") or "copies"}
+            row = {**row, "mem_from": row.get("mem_from") or "smoke"}
         out.append(row)
     return out
 
 
 def memory_mb(
-    rule: str, rss: int, lines: dict, full_images: dict, extra_mb: float
+    rule: str, rss: int, lines: dict, full_images: dict, image_mb: float, extra_mb: float
 ) -> tuple[int, str]:
-    """A rule's ``mem_mb`` and where it came from: its fitted line at the preset's images
-    (``full_images``: per image basis, as :data:`RULES` names it; "fit"), else its smoke peak
-    plus the assumed copies ("copies"); times ``MARGIN``, rounded up to a thousand MB."""
+    """A rule's ``mem_mb`` and where its peak came from: the full-batch run's peak
+    (:func:`memory_lines`; "full_batch") plus ``COPIES`` float32 copies (``image_mb`` each)
+    of the images the preset has beyond that run's (``full_images``: per image basis, as
+    :data:`RULES` names it), else its smoke peak ``rss`` plus ``extra_mb`` of copies
+    ("smoke"); times ``MARGIN``, rounded up to a thousand MB."""
     basis = RULES[rule][0]
     if rule in lines and basis in full_images:
-        base, per_image = lines[rule]
-        peak, source = base + per_image * full_images[basis], "fit"
+        images, peak = lines[rule]
+        peak, source = peak + COPIES * image_mb * max(full_images[basis] - images, 0), "full_batch"
     else:
-        peak, source = rss + extra_mb, "copies"
+        peak, source = rss + extra_mb, "smoke"
     return int(math.ceil(MARGIN * peak / 1000) * 1000), source
 
 
@@ -314,7 +317,8 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
             measured.append((job, float(m[1] if on_gpu else m[2]), int(m[3]), frozen, epochs))
     # a job's start-up (Python, torch, the data file): the cheapest job's CPU time, not scaled
     startup = min((m[1] for m in measured), default=0.0)
-    extra_mb = COPIES * 4 * math.prod(shape) * max(n_extra, 0) / 2**20
+    image_mb = 4 * math.prod(shape) / 2**20  # one float32 copy of an image
+    extra_mb = COPIES * image_mb * max(n_extra, 0)
     lines = memory_lines(preset)
     full_images = preset_images(full)
     per_rule: dict[str, list] = defaultdict(list)
@@ -334,7 +338,7 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     rows = []
     for rule, usage in sorted(per_rule.items()):
         rss = max(u[1] for u in usage)
-        mem_mb, mem_from = memory_mb(rule, rss, lines, full_images, extra_mb)
+        mem_mb, mem_from = memory_mb(rule, rss, lines, full_images, image_mb, extra_mb)
         longest = max(u[2] for u in usage)
         rows.append(
             {
@@ -384,7 +388,7 @@ def main() -> int:
     parser.add_argument(
         "--memory",
         action="store_true",
-        help="only mem_mb: the committed rows' memory from bench/memory_fit.csv, times kept",
+        help="only mem_mb: the committed rows' from bench/memory_fit.csv's peaks, times kept",
     )
     parser.add_argument("presets", nargs="*")
     args = parser.parse_args()
@@ -411,15 +415,15 @@ def memory_only(
     fitted: Path = MEMORY_FIT,
 ) -> int:
     """``--memory``: the committed rows of ``presets`` (in ``out``) with their memory from the
-    lines in ``fitted`` (:func:`refit_memory`), written back to ``out`` (and each preset's block
-    with ``write``)."""
+    full-batch peaks in ``fitted`` (:func:`refit_memory`), written back to ``out`` (and each
+    preset's block with ``write``)."""
     with open(out, newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["preset"] in presets]
     rows = refit_memory(rows, fitted)
     for preset in presets:
         mine = [r for r in rows if r["preset"] == preset]
-        fit = sum(r["mem_from"] == "fit" for r in mine)
-        print(f"{preset}: {fit} of {len(mine)} rules' mem_mb from the fitted lines")
+        fit = sum(r["mem_from"] == "full_batch" for r in mine)
+        print(f"{preset}: {fit} of {len(mine)} rules' mem_mb from full-batch peaks")
         if write and mine:
             write_block(
                 preset, mine, load([smoke.PRESETS / f"{preset}.yaml"])["resources"]["threads"]

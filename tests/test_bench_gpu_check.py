@@ -95,35 +95,29 @@ def test_a_frozen_part_is_scaled_by_the_images_not_by_the_epochs():
     assert resources.scale(job, full, overlay, ratios, 500, counts=False) == 100.0
 
 
-def test_memory_is_the_fitted_line_at_the_presets_images_where_one_was_fitted(tmp_path):
-    """bench/memory_fit.py: the line through two smoke peaks (a negative slope is noise: flat
-    at the larger peak); bench/preset_resources.py reads it for mem_mb, else assumes copies."""
+def test_memory_is_the_full_batch_peak_plus_copies_where_one_was_measured(tmp_path):
+    """bench/memory_fit.py's peak with full batches at the preset's size, plus the assumed
+    copies of the images beyond that run's; else the smoke's peak plus the copies."""
     memory_fit = _bench("memory_fit")
     resources = _bench("preset_resources")
-    assert memory_fit.fit((10, 2000), (40, 2300)) == pytest.approx((10.0, 1900.0))
-    assert memory_fit.fit((10, 2000), (40, 1990)) == (0.0, 2000.0)
-    with pytest.raises(ValueError, match="nothing to fit"):
-        memory_fit.fit((10, 2000), (10, 2100))
     fitted = tmp_path / "memory_fit.csv"
-    # the slope at 64 px times (224 / 64)^2, through the 224 px run's point
-    slope, base = memory_fit.line((88, 3000), (88, 500), (264, 700), (224 / 64) ** 2)
-    assert (slope, base) == pytest.approx((200 / 176 * 12.25, 3000 - 88 * 200 / 176 * 12.25))
-    assert memory_fit.line((88, 3000), (88, 500), (264, 490), 12.25) == (0.0, 3000.0)
     fitted.write_text(
         ",".join(memory_fit.FIELDS) + "\n"
-        "metzen_imagenet10,attack,224,88,3286,64,88,500,264,700,13.3,2116\n"
-        "assira,attack,112,120,900,64,120,300,360,310,0.5,885\n"
+        "metzen_imagenet10,train_detector,224,8,88,3688\n"
+        "assira,train_detector,112,8,120,900\n"
     )
     lines = resources.memory_lines("metzen_imagenet10", fitted)
-    assert lines == {"attack": (2116.0, 13.3)}
-    full = {"data": 13_348, "attacked": 13_348}
-    # 2 x (2116 + 13.3 x 13,348) = 359,289 MB, rounded up to the thousand
-    assert resources.memory_mb("attack", 2262, lines, full, 5_000.0) == (360_000, "fit")
-    # no line for the rule: its smoke peak plus the assumed copies, times the margin
-    assert resources.memory_mb("train_detector", 2000, lines, full, 5e3) == (14_000, "copies")
+    assert lines == {"train_detector": (88, 3688)}
+    full = {"data": 13_848, "attacked": 13_348}
+    image_mb = 4 * 3 * 224 * 224 / 2**20  # 0.574 MB, one float32 copy
+    # 2 x (3688 + 4 x 0.574 x (13,348 - 88)) = 68,305 MB, rounded up to the thousand
+    got = resources.memory_mb("train_detector", 2265, lines, full, image_mb, 5e3)
+    assert got == (69_000, "full_batch")
+    # no peak for the rule: its smoke peak plus the copies beyond the smoke's, times the margin
+    assert resources.memory_mb("attack", 3478, lines, full, image_mb, 5e3) == (17_000, "smoke")
 
 
-def test_a_run_scales_the_overlays_splits_and_train_limit_at_its_size():
+def test_the_run_scales_the_overlays_splits_and_train_limit_at_the_presets_size():
     memory_fit = _bench("memory_fit")
     args = memory_fit.scaled_config("metzen_imagenet10", 4)
     assert args == [
@@ -131,14 +125,11 @@ def test_a_run_scales_the_overlays_splits_and_train_limit_at_its_size():
         "dataset={image_size: 224, split: {val: 8, test: 20}}",
         "attack_options={train_limit: 16}",
     ]
-    assert memory_fit.scaled_config("metzen_imagenet10", 8, 64)[1] == (
-        "dataset={image_size: 64, split: {val: 16, test: 40}}"
-    )
 
 
-def test_both_runs_must_fill_the_presets_attack_batches():
-    """The overlay's own counts attack 4 ImageNet training images, not a batch of 32: a fit
-    from them would take the batch's growth for the images'."""
+def test_the_run_must_fill_the_presets_attack_batches():
+    """The overlay's own counts attack 4 ImageNet training images, not a batch of 32: their
+    peaks miss a batch's activations."""
     memory_fit = _bench("memory_fit")
     assert "4 training images, fewer than a batch (32)" in memory_fit.fills_a_batch(
         "metzen_imagenet10", 1
@@ -146,7 +137,7 @@ def test_both_runs_must_fill_the_presets_attack_batches():
     assert memory_fit.fills_a_batch("metzen_imagenet10", 8) is None  # 32 of 32
     assert "48 training images, fewer than a batch (50)" in memory_fit.fills_a_batch("assira", 4)
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "memory_fit.py"), "--times", "4", "8", "assira"],
+        [sys.executable, str(ROOT / "bench" / "memory_fit.py"), "--times", "4", "assira"],
         capture_output=True,
         text=True,
     )
@@ -154,10 +145,10 @@ def test_both_runs_must_fill_the_presets_attack_batches():
     assert "assira: x4 attacks 48 training images" in proc.stderr  # refused before any run
 
 
-def test_a_rule_running_deepfool_is_not_fitted(tmp_path):
+def test_a_rule_running_deepfool_is_not_measured(tmp_path):
     """DeepFool works only on what the network gets right (Attack.correct_only): the smoke's
-    untrained network's batches hold a tenth of a trained one's. The rule that runs it is left
-    to the assumed copies; a detector trained on its output is not."""
+    untrained network's batches hold a tenth of a trained one's. The rule that runs it keeps
+    the smoke's peak; a detector trained on its output does not."""
     memory_fit = _bench("memory_fit")
     log = tmp_path / "logs" / "smoke-metzen_imagenet10.log"
     log.parent.mkdir()
@@ -190,33 +181,33 @@ def test_merged_rows_keep_the_new_rows_columns_in_order_and_the_other_presets_ro
     assert lines[1:] == ["assira,attack,6000,,430", "zzz,attack,9000,fit,20"]  # zzz's old row gone
 
 
-def test_memory_alone_takes_the_fitted_line_and_keeps_the_committed_times(tmp_path, capsys):
-    """--memory: a rule with a fitted line gets it at the preset's images (from its config, no
-    smoke read); its times and every other rule's row stay as committed."""
+def test_memory_alone_takes_the_full_batch_peak_and_keeps_the_committed_times(tmp_path, capsys):
+    """--memory: a rule with a full-batch peak gets it plus the copies of the preset's images
+    beyond the run's (from its config, no smoke read); its times and every other rule's row
+    stay as committed."""
     memory_fit = _bench("memory_fit")
     resources = _bench("preset_resources")
     fitted = tmp_path / "memory_fit.csv"
     fitted.write_text(
-        ",".join(memory_fit.FIELDS)
-        + "\nmetzen_imagenet10,attack,224,88,3000,64,88,500,264,700,9.584,2157\n"
+        ",".join(memory_fit.FIELDS) + "\nmetzen_imagenet10,train_detector,224,8,88,3688\n"
     )
     committed = tmp_path / "preset_resources.csv"
     committed.write_text(
         "preset,rule,gpu_min_longest,mem_mb,runtime_min\n"
-        "metzen_imagenet10,attack,614.8,69000,1230\n"
+        "metzen_imagenet10,train_detector,60.1,66000,121\n"
         "metzen_imagenet10,data,0.0,63000,10\n"
         "assira,attack,1.0,6000,430\n"
     )
     assert resources.memory_only(["metzen_imagenet10"], False, committed, fitted) == 0
     rows = committed.read_text().splitlines()
-    full = resources.preset_images(
-        resources.load([resources.smoke.PRESETS / "metzen_imagenet10.yaml"])
-    )
-    # the preset's attacked images: Metzen's 10,000 training images cut to train_limit, + val + test
-    want = 2 * (2157 + 9.584 * full["attacked"])
-    assert full["attacked"] > 10_000
+    config = resources.load([resources.smoke.PRESETS / "metzen_imagenet10.yaml"])
+    full = resources.preset_images(config)
+    # the preset's attacked images: Metzen's 10,000 training images (no train_limit), val, test
+    assert full["attacked"] == 10_000 + 2_848 + 500
+    want = 2 * (3688 + 4 * (4 * 3 * 224 * 224 / 2**20) * (full["attacked"] - 88))
     assert rows[0] == "preset,rule,gpu_min_longest,mem_mb,runtime_min,mem_from"
     assert rows[1] == "assira,attack,1.0,6000,430,"  # another preset: untouched
-    assert rows[2] == f"metzen_imagenet10,attack,614.8,{int(-(-want // 1000)) * 1000},1230,fit"
-    assert rows[3] == "metzen_imagenet10,data,0.0,63000,10,copies"  # no line: as committed
-    assert "1 of 2 rules' mem_mb from the fitted lines" in capsys.readouterr().out
+    assert rows[2] == "metzen_imagenet10,data,0.0,63000,10,smoke"  # no peak: as committed
+    mem = int(-(-want // 1000)) * 1000
+    assert rows[3] == f"metzen_imagenet10,train_detector,60.1,{mem},121,full_batch"
+    assert "1 of 2 rules' mem_mb from full-batch peaks" in capsys.readouterr().out
