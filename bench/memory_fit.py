@@ -14,20 +14,24 @@ peak plus those copies.
 K must make the attacks' training images fill ``attack_options.batch_size``: at the overlay's
 own counts (4 ImageNet training images attacked, 18 trained on) VGG16's training peaked at 3.2
 GB, at 8 times them (batches of 32) at 7.4 GB, and a detector's training at 2.3 and 3.7 GB: a
-batch's activations, which the overlay-sized smoke does not hold. What a job holds per image
-beyond the batch (the copies) stays assumed: fitting it as a line through two image counts was
-tried (metzen_imagenet10, 2026-12-06) and the peaks did not move (64 px, 8 and 24 times the
-images: every attack and detector at 2,261-2,264 MB both times): at counts a CPU runs in hours
-a job's peak is loading VGG16 (its weights and their state dict at once), not images; the
-images' share shows only past ~400 images at 224 px (1 GB of float32 copies), hours of CPU
-per attack job.
+batch's activations, which the overlay-sized smoke does not hold. K = 8 still holds part of the
+larger batches of the forward passes that score a split (``advsal.training.predict``, 512
+images; a frozen network's features, 256): their activations, without gradients, stay unmeasured
+beyond the split sizes the run has (16 and 40 images). What a job holds per image beyond the
+batches (the copies) stays assumed too: a line through two image counts was tried
+(metzen_imagenet10 at 64 px, 8 and 24 times the images, 2026-12-06; the second run stopped
+after 3 of its 29 jobs): BIM l_2's attack peaked at 2,261 MB both times (loading VGG16, its
+weights and their state dict at once, not images), and VGG16's training grew by 394 MB with
+its 400 more images, as its scoring passes' batches did. At counts a CPU runs in hours, the
+images' own share is under the loading's peak; it shows past ~400 images at 224 px (1 GB of
+float32 copies), hours of CPU per attack job.
 
 A rule with a job whose attack works only on the images the network classifies right
-(``Attack.correct_only``: DeepFool) is not written: the smoke's untrained network gets about
-one stand-in image in ten right, so its batches hold a tenth of a trained network's (at 224 px
-one such image raised a DeepFool job's peak by 1.0-1.2 GB); its ``mem_mb`` stays the smoke's
-peak plus the copies. ``--reuse``: take a run that finished in ``--workdir`` (its log's last
-step done) instead of running it again.
+(``Attack.correct_only``: DeepFool, the white-box attack's classifier steps) is written with
+those attacks named in ``partial``: the smoke's untrained network gets about one stand-in image
+in ten right, so their batches hold a tenth of a trained network's (at 224 px one such image
+raised a DeepFool job's peak by 1.0-1.2 GB over the other attacks'). ``--reuse``: take a run
+that finished in ``--workdir`` (its log's last step done) instead of running it again.
 
     python bench/memory_fit.py [--times 8] [--cores 2] [--reuse] PRESET [PRESET ...]
 """
@@ -51,7 +55,7 @@ from advsal.plan import run_name  # noqa: E402
 from advsal.stages.common import load_splits  # noqa: E402
 
 OUT = ROOT / "bench" / "memory_fit.csv"
-FIELDS = ["preset", "rule", "px", "times", "images", "rss_mb"]
+FIELDS = ["preset", "rule", "px", "times", "images", "rss_mb", "partial"]
 
 
 @functools.cache
@@ -118,9 +122,9 @@ def peaks(preset: str, workdir: Path) -> dict[str, tuple[int, int]]:
 
 def accuracy_bound(preset: str, workdir: Path) -> dict[str, str]:
     """Rules of the run in ``workdir`` with a job whose attack works only on the images the
-    network classifies right (``Attack.correct_only``: DeepFool), each with the attacks: their
-    batches hold as many images as the smoke's untrained network gets right (about one in
-    ten), a trained network's nearly all, so no count of stand-in images fits their memory."""
+    network classifies right (``Attack.correct_only``), each with those attacks: their batches
+    hold as many images as the smoke's untrained network gets right (about one in ten), a
+    trained network's nearly all, so no count of stand-in images measures their memory."""
     from advsal.attacks import ATTACKS
 
     config = load([smoke.PRESETS / f"{preset}.yaml", smoke.overlay_path(preset)])
@@ -184,17 +188,15 @@ def main() -> int:
         workdir = args.workdir.resolve() / f"{preset}-{size}px-x{args.times}"
         run(preset, workdir, args.times, args.cores, args.reuse)
         points = peaks(preset, workdir)
-        for rule, names in accuracy_bound(preset, workdir).items():
-            if points.pop(rule, None):  # its mem_mb stays the smoke's peak and the copies
-                print(f"{preset} {rule}: not written ({names} work on what the network gets right)")
         if not points:
             sys.exit(f"{preset}: no rule measured in {workdir}")
+        partial = accuracy_bound(preset, workdir)
         rows = []
         for rule, (images, rss) in sorted(points.items()):
-            rows.append(
-                dict(zip(FIELDS, [preset, rule, size, args.times, images, rss], strict=True))
-            )
-            print(f"{preset} {rule}: {rss} MB at {images} images ({size} px)", flush=True)
+            values = [preset, rule, size, args.times, images, rss, partial.get(rule, "")]
+            rows.append(dict(zip(FIELDS, values, strict=True)))
+            note = f" ({partial[rule]}: a tenth of a batch)" if rule in partial else ""
+            print(f"{preset} {rule}: {rss} MB at {images} images ({size} px){note}", flush=True)
         _resources().merge_rows(OUT, rows)
         print(f"wrote {preset}'s rows to {OUT}", flush=True)
     return 0

@@ -18,10 +18,11 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
   their two ends) are undone by ``python -m advsal.smoke --full-size``, and a smoke at another
   size or on part of a grid is refused (the jobs' time does not follow the pixels alone; the
   total counts every budget's jobs).
-- memory: the rule's peak RSS where ``bench/memory_fit.py`` measured it with full batches at
-  the preset's image size (``bench/memory_fit.csv``), else its largest smoke peak RSS (the
-  overlay's part-batches); plus ``COPIES`` float32 copies of the images the preset has beyond
-  that run's (clean, adversarial, saliency, gradients: assumed); times ``MARGIN``.
+- memory: the rule's largest smoke peak RSS (the overlay's part-batches), or the larger of it
+  and its peak where ``bench/memory_fit.py`` measured it with full batches at the preset's
+  image size (``bench/memory_fit.csv``); plus ``COPIES`` float32 copies of the images the
+  preset has beyond the run's (clean, adversarial, saliency, gradients: assumed); times
+  ``MARGIN``.
 
 With ``--on-gpu`` (a smoke run on a GPU) the jobs' wall times are scaled instead, with no
 assumed speed-up. Writes ``bench/preset_resources.csv`` and, with ``--write``, each preset's
@@ -235,8 +236,14 @@ def refit_memory(rows: list[dict], fitted: Path = MEMORY_FIT) -> list[dict]:
         if row["rule"] in lines:
             full = load([smoke.PRESETS / f"{row['preset']}.yaml"])
             image_mb = 4 * math.prod(dataset_shape(full["dataset"])) / 2**20
-            mem_mb, mem_from = memory_mb(row["rule"], 0, lines, preset_images(full), image_mb, 0)
+            rss = int(row.get("smoke_rss_mb_max") or 0)
+            mem_mb, mem_from = memory_mb(row["rule"], rss, lines, preset_images(full), image_mb, 0)
             row = {**row, "mem_mb": mem_mb, "mem_from": mem_from}
+        elif row.get("mem_from") == "full_batch":
+            sys.exit(
+                f"{row['preset']} {row['rule']}: its full-batch peak is gone from {fitted}; "
+                "estimate it again from a smoke (bench/preset_resources.py without --memory)"
+            )
         else:
             row = {**row, "mem_from": row.get("mem_from") or "smoke"}
         out.append(row)
@@ -246,15 +253,16 @@ def refit_memory(rows: list[dict], fitted: Path = MEMORY_FIT) -> list[dict]:
 def memory_mb(
     rule: str, rss: int, lines: dict, full_images: dict, image_mb: float, extra_mb: float
 ) -> tuple[int, str]:
-    """A rule's ``mem_mb`` and where its peak came from: the full-batch run's peak
-    (:func:`memory_lines`; "full_batch") plus ``COPIES`` float32 copies (``image_mb`` each)
-    of the images the preset has beyond that run's (``full_images``: per image basis, as
-    :data:`RULES` names it), else its smoke peak ``rss`` plus ``extra_mb`` of copies
-    ("smoke"); times ``MARGIN``, rounded up to a thousand MB."""
+    """A rule's ``mem_mb`` and where its peak came from: the larger of the full-batch run's
+    peak (:func:`memory_lines`; "full_batch") and its smoke peak ``rss``, plus ``COPIES``
+    float32 copies (``image_mb`` each) of the images the preset has beyond that run's
+    (``full_images``: per image basis, as :data:`RULES` names it); else its smoke peak plus
+    ``extra_mb`` of copies ("smoke"); times ``MARGIN``, rounded up to a thousand MB."""
     basis = RULES[rule][0]
     if rule in lines and basis in full_images:
         images, peak = lines[rule]
-        peak, source = peak + COPIES * image_mb * max(full_images[basis] - images, 0), "full_batch"
+        extra = COPIES * image_mb * max(full_images[basis] - images, 0)
+        peak, source = max(peak, rss) + extra, "full_batch"
     else:
         peak, source = rss + extra_mb, "smoke"
     return int(math.ceil(MARGIN * peak / 1000) * 1000), source

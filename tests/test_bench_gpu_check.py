@@ -103,16 +103,19 @@ def test_memory_is_the_full_batch_peak_plus_copies_where_one_was_measured(tmp_pa
     fitted = tmp_path / "memory_fit.csv"
     fitted.write_text(
         ",".join(memory_fit.FIELDS) + "\n"
-        "metzen_imagenet10,train_detector,224,8,88,3688\n"
-        "assira,train_detector,112,8,120,900\n"
+        "metzen_imagenet10,train_detector,224,8,88,3688,\n"
+        "assira,train_detector,112,8,120,900,\n"
     )
     lines = resources.memory_lines("metzen_imagenet10", fitted)
     assert lines == {"train_detector": (88, 3688)}
-    full = {"data": 13_848, "attacked": 13_348}
+    full = {"data": 13_848, "attacked": 13_348}  # two bases told apart
     image_mb = 4 * 3 * 224 * 224 / 2**20  # 0.574 MB, one float32 copy
-    # 2 x (3688 + 4 x 0.574 x (13,348 - 88)) = 68,305 MB, rounded up to the thousand
+    # 2 x (3688 + 4 x 0.574 x (13,348 - 88)) = 68,289 MB, rounded up to the thousand
     got = resources.memory_mb("train_detector", 2265, lines, full, image_mb, 5e3)
     assert got == (69_000, "full_batch")
+    # a smoke peak above the full-batch run's (e.g. a DeepFool job's) is kept
+    got = resources.memory_mb("train_detector", 5000, lines, full, image_mb, 5e3)
+    assert got == (71_000, "full_batch")  # 2 x (5000 + 30,457) = 70,914
     # no peak for the rule: its smoke peak plus the copies beyond the smoke's, times the margin
     assert resources.memory_mb("attack", 3478, lines, full, image_mb, 5e3) == (17_000, "smoke")
 
@@ -145,10 +148,10 @@ def test_the_run_must_fill_the_presets_attack_batches():
     assert "assira: x4 attacks 48 training images" in proc.stderr  # refused before any run
 
 
-def test_a_rule_running_deepfool_is_not_measured(tmp_path):
+def test_a_rule_running_deepfool_is_marked_partial(tmp_path):
     """DeepFool works only on what the network gets right (Attack.correct_only): the smoke's
-    untrained network's batches hold a tenth of a trained one's. The rule that runs it keeps
-    the smoke's peak; a detector trained on its output does not."""
+    untrained network's batches hold a tenth of a trained one's. The rule that runs it is
+    marked; a detector trained on its output is not."""
     memory_fit = _bench("memory_fit")
     log = tmp_path / "logs" / "smoke-metzen_imagenet10.log"
     log.parent.mkdir()
@@ -173,12 +176,15 @@ def test_merged_rows_keep_the_new_rows_columns_in_order_and_the_other_presets_ro
     out = tmp_path / "rows.csv"
     out.write_text("preset,rule,mem_mb,runtime_min\nassira,attack,6000,430\nzzz,data,1000,10\n")
     new = [
-        {"preset": "zzz", "rule": "attack", "mem_mb": 9000, "mem_from": "fit", "runtime_min": 20}
+        {"preset": "zzz", "rule": "attack", "mem_mb": 9000, "mem_from": "smoke", "runtime_min": 20}
     ]
     resources.merge_rows(out, new)
     lines = out.read_text().splitlines()
     assert lines[0] == "preset,rule,mem_mb,mem_from,runtime_min"  # not mem_from last
-    assert lines[1:] == ["assira,attack,6000,,430", "zzz,attack,9000,fit,20"]  # zzz's old row gone
+    assert lines[1:] == [
+        "assira,attack,6000,,430",
+        "zzz,attack,9000,smoke,20",
+    ]  # zzz's old row gone
 
 
 def test_memory_alone_takes_the_full_batch_peak_and_keeps_the_committed_times(tmp_path, capsys):
@@ -189,7 +195,7 @@ def test_memory_alone_takes_the_full_batch_peak_and_keeps_the_committed_times(tm
     resources = _bench("preset_resources")
     fitted = tmp_path / "memory_fit.csv"
     fitted.write_text(
-        ",".join(memory_fit.FIELDS) + "\nmetzen_imagenet10,train_detector,224,8,88,3688\n"
+        ",".join(memory_fit.FIELDS) + "\nmetzen_imagenet10,train_detector,224,8,88,3688,\n"
     )
     committed = tmp_path / "preset_resources.csv"
     committed.write_text(
@@ -211,3 +217,6 @@ def test_memory_alone_takes_the_full_batch_peak_and_keeps_the_committed_times(tm
     mem = int(-(-want // 1000)) * 1000
     assert rows[3] == f"metzen_imagenet10,train_detector,60.1,{mem},121,full_batch"
     assert "1 of 2 rules' mem_mb from full-batch peaks" in capsys.readouterr().out
+    fitted.write_text(",".join(memory_fit.FIELDS) + "\n")  # the peak gone: no stale row kept
+    with pytest.raises(SystemExit, match="train_detector: its full-batch peak is gone"):
+        resources.memory_only(["metzen_imagenet10"], False, committed, fitted)

@@ -149,8 +149,8 @@ def overlay_checked(preset: str) -> None:
 
 def make_fixtures(workdir: Path, times: int = 1) -> Path:
     """The stand-in data under ``workdir/data`` (once: a stamp records the version); ``times``:
-    that many times the images per class in the image folders (``bench/memory_fit.py``'s
-    second image count)."""
+    that many times the images per class in the image folders (``bench/memory_fit.py``'s run
+    with full batches)."""
     data = Path(workdir) / "data"
     stamp = data / ".advsal-fixtures"
     version = FIXTURES_VERSION if times == 1 else f"{FIXTURES_VERSION} x{times}"

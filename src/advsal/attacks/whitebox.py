@@ -34,6 +34,7 @@ class WhiteBox(_Iterative):
 
     title = "White-box (App. C)"
     retrains_detector = True  # run per detector it names, with that detector's adversarial training
+    correct_only = True  # its classifier steps move only the images f still gets right
 
     def __init__(self, model, eps=None, steps=5, rel_stepsize=0.25, through="saliency", **kw):
         super().__init__(model, eps=eps, steps=steps, rel_stepsize=rel_stepsize, **kw)
