@@ -1,15 +1,15 @@
 """Each rule's peak memory with full batches at the preset's image size, from one smoke run.
 
 For a preset whose data is an image folder (the ImageNet and ASSIRA presets, whose full size a
-CPU smoke cannot reach), runs its smoke (the overlay's budget grids, steps and epochs) at the
-preset's own image size with ``--times K`` times the overlay's image counts (as many stand-in
-images per class, and the overlay's split counts and ``train_limit`` times K), and writes each
-rule's largest peak RSS (its jobs' logs' last line) with the rule's images in that run (as
-``bench/preset_resources.py`` counts them: every image, or those the attacks see) to
-``bench/memory_fit.csv`` (the rows of the presets run now replace theirs).
-``bench/preset_resources.py`` takes that peak, plus its assumed float32 copies of the images the
-preset has beyond the run's, for the rule's ``mem_mb``, instead of the overlay-sized smoke's
-peak plus those copies.
+CPU smoke cannot reach), runs its smoke (the overlay's steps and epochs, each attack at one
+budget) at the preset's own image size with ``--times K`` times the overlay's image counts (as
+many stand-in images per class, and the overlay's split counts and ``train_limit`` times K),
+and writes each rule's largest peak RSS (its jobs' logs' last line) with the rule's images in
+that run (as ``bench/preset_resources.py`` counts them: every image, or those the attacks see)
+to ``bench/memory_fit.csv`` (the rows of the presets run now replace theirs).
+``bench/preset_resources.py`` takes the larger of that peak and the overlay-sized smoke's,
+plus its assumed float32 copies of the images the preset has beyond the run's, for the rule's
+``mem_mb``.
 
 K must make the attacks' training images fill ``attack_options.batch_size``: at the overlay's
 own counts (4 ImageNet training images attacked, 18 trained on) VGG16's training peaked at 3.2
@@ -22,9 +22,9 @@ batches (the copies) stays assumed too: a line through two image counts was trie
 (metzen_imagenet10 at 64 px, 8 and 24 times the images, 2026-12-06; the second run stopped
 after 3 of its 29 jobs): BIM l_2's attack peaked at 2,261 MB both times (loading VGG16, its
 weights and their state dict at once, not images), and VGG16's training grew by 394 MB with
-its 400 more images, as its scoring passes' batches did. At counts a CPU runs in hours, the
-images' own share is under the loading's peak; it shows past ~400 images at 224 px (1 GB of
-float32 copies), hours of CPU per attack job.
+its 400 more images (whose scoring passes' batches grew with them). At counts a CPU runs in
+hours, the images' own share is under the loading's peak; it shows past ~400 images at 224 px
+(1 GB of float32 copies), hours of CPU per attack job.
 
 A rule with a job whose attack works only on the images the network classifies right
 (``Attack.correct_only``: DeepFool, the white-box attack's classifier steps) is written with
@@ -70,9 +70,10 @@ def _resources():
 
 
 def scaled_config(preset: str, times: int) -> list[str]:
-    """Snakemake ``--config`` for the run: the preset's image size, and ``times`` the overlay's
-    split counts and ``train_limit`` (the overlay's own where ``times`` is 1). Only a preset
-    whose images are a folder of stand-in files (whose count ``times`` scales) is taken."""
+    """Snakemake ``--config`` for the run: the preset's image size, ``times`` the overlay's
+    split counts and ``train_limit`` (the overlay's own where ``times`` is 1), and each
+    attack's budget grid cut to its first value. Only a preset whose images are a folder of
+    stand-in files (whose count ``times`` scales) is taken."""
     full = load([smoke.PRESETS / f"{preset}.yaml"])
     if dataset_folder(full["dataset"]) is None:
         sys.exit(f"{preset}: its data is not an image folder; its smoke's images cannot be scaled")
@@ -84,6 +85,12 @@ def scaled_config(preset: str, times: int) -> list[str]:
     limit = cut["attack_options"].get("train_limit")
     if limit:
         out.append(f"attack_options={{train_limit: {limit * times}}}")
+    # one budget per attack: its jobs at other budgets hold the same tensors (half the run)
+    grids = {k: v["eps"] for k, v in cut["attacks"].items() if len(v.get("eps") or []) > 1}
+    if grids:
+        out.append(
+            "attacks={" + ", ".join(f"{k}: {{eps: [{v[0]!r}]}}" for k, v in grids.items()) + "}"
+        )
     return ["--config", *out]
 
 

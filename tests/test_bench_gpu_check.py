@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from tests.helpers import ROOT
 
@@ -121,13 +122,20 @@ def test_memory_is_the_full_batch_peak_plus_copies_where_one_was_measured(tmp_pa
 
 
 def test_the_run_scales_the_overlays_splits_and_train_limit_at_the_presets_size():
+    """And runs each attack at one budget: its jobs at the others hold the same tensors."""
     memory_fit = _bench("memory_fit")
     args = memory_fit.scaled_config("metzen_imagenet10", 4)
-    assert args == [
+    assert args[:3] == [
         "--config",
         "dataset={image_size: 224, split: {val: 8, test: 20}}",
         "attack_options={train_limit: 16}",
     ]
+    grids = yaml.safe_load(args[3].split("=", 1)[1])
+    overlay = yaml.safe_load((ROOT / "config" / "smoke" / "metzen_imagenet10.yaml").read_text())
+    cut = {k: v["eps"] for k, v in overlay["attacks"].items() if len(v.get("eps") or []) > 1}
+    assert sorted(cut) == ["bim", "bim_l2", "fgsm"]  # DeepFool has no budget grid
+    assert grids == {k: {"eps": v[:1]} for k, v in cut.items()}
+    assert len(args) == 4
 
 
 def test_the_run_must_fill_the_presets_attack_batches():
