@@ -17,14 +17,15 @@ GB, at 8 times them (batches of 32) at 7.4 GB, and a detector's training at 2.3 
 batch's activations, which the overlay-sized smoke does not hold. K = 8 still holds part of the
 larger batches of the forward passes that score a split (``advsal.training.predict``, 512
 images; a frozen network's features, 256): their activations, without gradients, stay unmeasured
-beyond the split sizes the run has (16 and 40 images). What a job holds per image beyond the
-batches (the copies) stays assumed too: a line through two image counts was tried
-(metzen_imagenet10 at 64 px, 8 and 24 times the images, 2026-12-06; the second run stopped
+here beyond the split sizes the run has (16 and 40 images); ``bench/forward_memory.py`` measures
+them alone (VGG16 at 224 px: 37 MB per image of a batch, ~19 GB at 512). What a job holds per
+image beyond the batches (the copies) stays assumed too: a line through two image counts was
+tried (metzen_imagenet10 at 64 px, 8 and 24 times the images, 2026-12-06; the second run stopped
 after 3 of its 29 jobs): BIM l_2's attack peaked at 2,261 MB both times (loading VGG16, its
-weights and their state dict at once, not images), and VGG16's training grew by 394 MB with
-its 400 more images (whose scoring passes' batches grew with them). At counts a CPU runs in
-hours, the images' own share is under the loading's peak; it shows past ~400 images at 224 px
-(1 GB of float32 copies), hours of CPU per attack job.
+weights and their state dict at once, not images), and VGG16's training grew by 394 MB with its
+400 more images (whose scoring passes' batches grew with them). At counts a CPU runs in hours,
+the images' own share is under the loading's peak; it shows past ~400 images at 224 px (1 GB of
+float32 copies), hours of CPU per attack job.
 
 A rule with a job whose attack works only on the images the network classifies right
 (``Attack.correct_only``: DeepFool, the white-box attack's classifier steps) is written with
