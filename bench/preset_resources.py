@@ -225,19 +225,27 @@ def preset_images(full: dict) -> dict[str, int]:
     return {"data": images(counts), "attacked": images(counts, limit)}
 
 
+def image_mb(full: dict) -> float:
+    """MB of one float32 copy of one of the preset's images."""
+    return 4 * math.prod(dataset_shape(full["dataset"])) / 2**20
+
+
 def refit_memory(rows: list[dict], fitted: Path = MEMORY_FIT) -> list[dict]:
     """``rows`` (``bench/preset_resources.csv``'s) with ``mem_mb`` from the full-batch peaks in
     ``fitted`` where a rule has one, and the preset's config: no smoke is read, so the rows'
     times (from a smoke on another day) stay as they were. Other rows unchanged but
     for ``mem_from`` ("smoke" where they had none)."""
+    presets = {}  # per preset, read once: its full-batch peaks, its config
     out = []
     for row in rows:
-        lines = memory_lines(row["preset"], fitted)
-        if row["rule"] in lines:
+        if row["preset"] not in presets:
             full = load([smoke.PRESETS / f"{row['preset']}.yaml"])
-            image_mb = 4 * math.prod(dataset_shape(full["dataset"])) / 2**20
+            presets[row["preset"]] = memory_lines(row["preset"], fitted), full
+        lines, full = presets[row["preset"]]
+        if row["rule"] in lines:
             rss = int(row.get("smoke_rss_mb_max") or 0)
-            mem_mb, mem_from = memory_mb(row["rule"], rss, lines, preset_images(full), image_mb, 0)
+            args = (lines, preset_images(full), image_mb(full), 0)
+            mem_mb, mem_from = memory_mb(row["rule"], rss, *args)
             row = {**row, "mem_mb": mem_mb, "mem_from": mem_from}
         elif row.get("mem_from") == "full_batch":
             sys.exit(
@@ -325,8 +333,8 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
             measured.append((job, float(m[1] if on_gpu else m[2]), int(m[3]), frozen, epochs))
     # a job's start-up (Python, torch, the data file): the cheapest job's CPU time, not scaled
     startup = min((m[1] for m in measured), default=0.0)
-    image_mb = 4 * math.prod(shape) / 2**20  # one float32 copy of an image
-    extra_mb = COPIES * image_mb * max(n_extra, 0)
+    copy_mb = image_mb(full)
+    extra_mb = COPIES * copy_mb * max(n_extra, 0)
     lines = memory_lines(preset)
     full_images = preset_images(full)
     per_rule: dict[str, list] = defaultdict(list)
@@ -346,7 +354,7 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     rows = []
     for rule, usage in sorted(per_rule.items()):
         rss = max(u[1] for u in usage)
-        mem_mb, mem_from = memory_mb(rule, rss, lines, full_images, image_mb, extra_mb)
+        mem_mb, mem_from = memory_mb(rule, rss, lines, full_images, copy_mb, extra_mb)
         longest = max(u[2] for u in usage)
         rows.append(
             {
