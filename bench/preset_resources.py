@@ -8,16 +8,18 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
   ratio of the preset's images to the smoke's (all images, or those the attacks see: the
   training split cut to ``train_limit``; or the count a rule works on: test or SDP images),
   times the product of the preset/smoke ratios of the counts that multiply the job's work
-  (its attack's steps and binary-search steps, its training's epochs, sigma points), divided by
+  (its attack's steps, binary-search steps and JSMA's gamma, its training's epochs, sigma
+  points), divided by
   ``GPU_SPEEDUP`` (one GPU against one CPU core; assumed, 25x, unless `make gpu-check` has
   written its measured speed-ups per rule family to ``bench/gpu_check.csv``; the SDPs and the
   data step stay on the CPU). A rule's ``runtime`` is ``MARGIN`` times its longest
   job, at least ``FLOOR_MIN`` minutes; a preset's total adds every job (seeds repeated).
-- the smoke at the preset's image size and budget grids: an overlay's ``dataset.image_size``
-  cut (VGG16 and ASSIRA's net run at 64 px in CI) and its cuts of the attacks' ``eps`` grids (to
-  their two ends) are undone by ``python -m advsal.smoke --full-size``, and a smoke at another
-  size or on part of a grid is refused (the jobs' time does not follow the pixels alone; the
-  total counts every budget's jobs).
+- the smoke at the preset's image sizes and budget grids: an overlay's ``dataset.image_size``
+  cut (VGG16 and ASSIRA's net run at 64 px in CI), its cut of the certified nets' pooled
+  ``certified.side`` (an SDP's cost grows with about the cube of its side) and its cuts of the
+  attacks' ``eps`` grids (to their two ends) are undone by ``python -m advsal.smoke
+  --full-size``, and a smoke at another size or on part of a grid is refused (the jobs' time does
+  not follow the pixels alone; the total counts every budget's jobs).
 - memory: the rule's largest smoke peak RSS (the overlay's part-batches), or the larger of it
   and its peak where ``bench/memory_fit.py`` measured it with full batches at the preset's
   image size (``bench/memory_fit.csv``); plus ``COPIES`` float32 copies of the images the
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import re
 import sys
@@ -80,9 +83,13 @@ FOLDER_SPLITS = {
 RULES = {
     "data": ("data", []),
     "train_classifier": ("data", [("classifiers", "{classifier}", "epochs")]),
-    "attack": (
+    "attack": (  # JSMA's gamma sets its iterations (an untrained net's images run them all)
         "attacked",
-        [("attacks", "{attack}", "steps"), ("attacks", "{attack}", "binary_search_steps")],
+        [
+            ("attacks", "{attack}", "steps"),
+            ("attacks", "{attack}", "binary_search_steps"),
+            ("attacks", "{attack}", "gamma"),
+        ],
     ),
     "saliency_clean": ("attacked", []),
     "saliency_adv": ("attacked", []),
@@ -276,6 +283,15 @@ def memory_mb(
     return int(math.ceil(MARGIN * peak / 1000) * 1000), source
 
 
+def other_sides(full: dict, root: Path) -> list[int]:
+    """The sides the run at ``root`` pooled the certified nets' digits to (their metrics) that
+    are not the preset's ``full``'s (a smoke with the overlay's cut): none where it has none."""
+    if not full.get("certified"):
+        return []
+    sides = {json.loads(p.read_text())["side"] for p in root.glob("certified/*/metrics.json")}
+    return sorted(sides - {full["certified"]["side"]})
+
+
 def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     """Per rule of ``preset``: its smoke jobs' costliest CPU time and peak RSS, and the
     estimates. ``on_gpu``: the smoke ran on a GPU; its jobs' wall times are GPU times."""
@@ -301,6 +317,12 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
             "a job's time does not follow the pixels alone (metzen_imagenet10's smoke at 112 px "
             "took 0.42x the CPU seconds at 224, not 0.25x); run "
             f"python -m advsal.smoke --full-size {preset}"
+        )
+    if other := other_sides(full, root):
+        sys.exit(
+            f"{preset}: the smoke pooled the certified nets' digits to side {other}, the preset "
+            f"to {full['certified']['side']}: an SDP's cost does not follow the side linearly; "
+            f"run python -m advsal.smoke --full-size {preset}"
         )
     ran = jobs(workdir / "logs" / f"smoke-{preset}.log")
     attacked = {

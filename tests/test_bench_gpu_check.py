@@ -11,6 +11,7 @@ import sys
 import pytest
 import yaml
 
+from advsal.config import load
 from tests.helpers import ROOT
 
 
@@ -94,6 +95,36 @@ def test_a_frozen_part_is_scaled_by_the_images_not_by_the_epochs():
     ratios = {"attacked": 100.0, "data": 100.0}
     assert resources.scale(job, full, overlay, ratios, 500) == pytest.approx(100.0 * 250)
     assert resources.scale(job, full, overlay, ratios, 500, counts=False) == 100.0
+
+
+def test_a_jsma_job_is_scaled_by_the_presets_gamma_over_the_smokes():
+    """The smoke cuts JSMA's gamma on CIFAR-10 (its iterations, f gamma / 2); the estimate
+    scales the job back by the ratio, and leaves another attack's job as it was."""
+    resources = _bench("preset_resources")
+    full = load([ROOT / "config" / "nguyen2018_cifar10.yaml"])
+    overlay = yaml.safe_load((ROOT / "config" / "smoke" / "nguyen2018_cifar10.yaml").read_text())
+    ratios = {"attacked": 10.0, "data": 10.0}
+    jsma = {"rule": "attack", "wildcards": {"attack": "vgg_jsma", "eps": "none"}}
+    gamma = full["attacks"]["vgg_jsma"]["gamma"] / overlay["attacks"]["vgg_jsma"]["gamma"]
+    assert gamma == pytest.approx(2.0)  # 0.1 over the overlay's 0.05
+    assert resources.scale(jsma, full, overlay, ratios, 500) == pytest.approx(10.0 * gamma)
+    fgsm = {"rule": "attack", "wildcards": {"attack": "fgsm", "eps": "0.03"}}
+    assert resources.scale(fgsm, full, overlay, ratios, 500) == pytest.approx(10.0)
+
+
+def test_a_smoke_with_the_certified_side_cut_is_found(tmp_path):
+    """An SDP's cost grows with about the cube of its side: the estimate takes only a smoke at
+    the preset's side (``--full-size``), and finds the overlay's cut from the nets' metrics."""
+    resources = _bench("preset_resources")
+    full = load([ROOT / "config" / "nguyen2018_mnist.yaml"])
+    assert resources.other_sides(full, tmp_path) == []  # no certified net written yet
+    for model, side in (("plain", full["certified"]["side"]), ("certified", 7)):
+        (tmp_path / "certified" / model).mkdir(parents=True)
+        (tmp_path / "certified" / model / "metrics.json").write_text(f'{{"side": {side}}}')
+    assert resources.other_sides(full, tmp_path) == [7]
+    (tmp_path / "certified" / "certified" / "metrics.json").write_text('{"side": 14}')
+    assert full["certified"]["side"] == 14 and resources.other_sides(full, tmp_path) == []
+    assert resources.other_sides(load([ROOT / "config" / "cifar10.yaml"]), tmp_path) == []
 
 
 def test_memory_is_the_full_batch_peak_plus_copies_where_one_was_measured(tmp_path):

@@ -45,6 +45,10 @@ def test_the_smoke_cuts_image_sizes_and_budget_grids_and_full_size_undoes_both()
             assert overlay["dataset"]["image_size"] < preset["dataset"]["image_size"]
             want.append(f"dataset={{image_size: {preset['dataset']['image_size']}}}")
             cut_any.add("image_size")
+        if "side" in (overlay.get("certified") or {}):  # SDPs of 1 + 20 + 49 rows, not + 196
+            assert overlay["certified"]["side"] < preset["certified"]["side"]
+            want.append(f"certified={{side: {preset['certified']['side']}}}")
+            cut_any.add("side")
         grids = {a: s["eps"] for a, s in overlay.get("attacks", {}).items() if "eps" in s}
         for attack, eps in grids.items():  # a grid cut to its two ends
             assert len(eps) == 2 < len(preset["attacks"][attack]["eps"])
@@ -55,7 +59,7 @@ def test_the_smoke_cuts_image_sizes_and_budget_grids_and_full_size_undoes_both()
         if grids:  # Snakemake's --config reads YAML: the preset's whole grids come back
             back = yaml.safe_load(undo[-1].split("=", 1)[1])
             assert back == {a: {"eps": preset["attacks"][a]["eps"]} for a in grids}
-    assert cut_any == {"image_size", "eps"}
+    assert cut_any == {"image_size", "side", "eps"}
     preset = load([ROOT / "config" / "assira.yaml"])  # 112 px
     smoke.check_overlay(preset, {"dataset": {"image_size": 64}})
     with pytest.raises(ValueError, match="no cut of the preset's 112"):

@@ -41,7 +41,8 @@ FOLDERS = (
     ("assira", fixtures.ASSIRA, 112, {"": 16}),
 )
 
-# the overlay keys that set a size (a count of images, epochs, steps, seeds or grid points)
+# the overlay keys that set a size (a count of images, epochs, steps, seeds or grid points; an
+# image side; JSMA's iteration budget)
 SIZE_KEYS = {
     "train",
     "val",
@@ -57,6 +58,8 @@ SIZE_KEYS = {
     "tighten_steps",
     "n_examples",
     "rounds",
+    "side",  # the certified nets' pooled digits (the SDP is 1 + hidden + side^2 square)
+    "gamma",  # JSMA's largest share of pixels changed: its iterations, f gamma / 2
 }
 # the overlay keys that set a grid: a cut keeps some of the preset's points (at least one)
 GRID_KEYS = {"eps", "sigma"}
@@ -170,17 +173,19 @@ def make_fixtures(workdir: Path, times: int = 1) -> Path:
 
 
 def full_size(preset: str) -> list[str]:
-    """Snakemake's ``--config`` undoing the overlay's cuts of the image size and of the budget
-    grids (the preset's own), or nothing where the overlay keeps both: for a smoke that
-    ``bench/preset_resources.py`` scales (its jobs are the preset's jobs, at the preset's
-    pixels)."""
+    """Snakemake's ``--config`` undoing the overlay's cuts of the image sizes (the data's and
+    the certified nets' pooled side) and of the budget grids (the preset's own), or nothing
+    where the overlay keeps them all: for a smoke that ``bench/preset_resources.py`` scales
+    (its jobs are the preset's jobs, at the preset's pixels)."""
     from advsal import yamlload
+    from advsal.config import load
 
     overlay = yamlload.safe_load(overlay_path(preset).read_text()) or {}
-    preset_yaml = yamlload.safe_load((PRESETS / f"{preset}.yaml").read_text())
+    preset_yaml = load([PRESETS / f"{preset}.yaml"])  # with the schema's defaults
     out = []
-    if "image_size" in overlay.get("dataset", {}):
-        out.append(f"dataset={{image_size: {preset_yaml['dataset']['image_size']}}}")
+    for section, key in (("dataset", "image_size"), ("certified", "side")):
+        if key in (overlay.get(section) or {}):
+            out.append(f"{section}={{{key}: {preset_yaml[section][key]}}}")
     grids = {
         name: preset_yaml["attacks"][name]["eps"]
         for name, spec in (overlay.get("attacks") or {}).items()
@@ -196,7 +201,8 @@ def alone(preset: str) -> list[str]:
     more than twice the preset's median ``mem_mb`` (its rules' asks, the unlisted ones' shared
     default among them). The asks are the full preset's, far above most of the smoke's jobs (at
     most ~3.6 GB), but an outlier stays one: ``nguyen2018_mnist``'s SDP jobs ask 20,000 MB
-    against 4,000 and take ~9,000 each in the smoke, too much to run two side by side."""
+    against 4,000 and take ~9,000 each at the preset's 14 x 14 (``--full-size``; 700 at the
+    overlay's 7 x 7), too much to run two side by side."""
     from advsal.config import load
 
     res = load([PRESETS / f"{preset}.yaml", overlay_path(preset)])["resources"]
