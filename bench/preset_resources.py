@@ -16,10 +16,11 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
   job, at least ``FLOOR_MIN`` minutes; a preset's total adds every job (seeds repeated).
 - the smoke at the preset's image sizes and budget grids: an overlay's ``dataset.image_size``
   cut (VGG16 and ASSIRA's net run at 64 px in CI), its cut of the certified nets' pooled
-  ``certified.side`` (an SDP's cost grows with about the cube of its side) and its cuts of the
-  attacks' ``eps`` grids (to their two ends) are undone by ``python -m advsal.smoke
-  --full-size``, and a smoke at another size or on part of a grid is refused (the jobs' time does
-  not follow the pixels alone; the total counts every budget's jobs).
+  ``certified.side`` (an SDP's cost grows with about the cube of its side, 1 + hidden +
+  side^2) and its cuts of the attacks' ``eps`` grids (to their two ends) are undone by
+  ``python -m advsal.smoke --full-size``, and a smoke at another size or on part of a grid is
+  refused (the jobs' time does not follow the pixels alone; the total counts every budget's
+  jobs).
 - memory: the rule's largest smoke peak RSS (the overlay's part-batches), or the larger of it
   and its peak where ``bench/memory_fit.py`` measured it with full batches at the preset's
   image size (``bench/memory_fit.csv``); plus ``COPIES`` float32 copies of the images the
@@ -83,7 +84,7 @@ FOLDER_SPLITS = {
 RULES = {
     "data": ("data", []),
     "train_classifier": ("data", [("classifiers", "{classifier}", "epochs")]),
-    "attack": (  # JSMA's gamma sets its iterations (an untrained net's images run them all)
+    "attack": (  # JSMA's gamma caps its iterations (an image stops at its target: an upper bound)
         "attacked",
         [
             ("attacks", "{attack}", "steps"),
@@ -322,7 +323,7 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
         sys.exit(
             f"{preset}: the smoke pooled the certified nets' digits to side {other}, the preset "
             f"to {full['certified']['side']}: an SDP's cost does not follow the side linearly; "
-            f"run python -m advsal.smoke --full-size {preset}"
+            f"run python -m advsal.smoke --full-size {preset} in a fresh --workdir"
         )
     ran = jobs(workdir / "logs" / f"smoke-{preset}.log")
     attacked = {

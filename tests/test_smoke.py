@@ -35,7 +35,7 @@ def test_every_preset_has_an_overlay_that_cuts_only_sizes():
     assert sorted(p.stem for p in smoke.OVERLAYS.glob("*.yaml")) == PRESETS
 
 
-def test_the_smoke_cuts_image_sizes_and_budget_grids_and_full_size_undoes_both():
+def test_the_smoke_cuts_image_sizes_and_budget_grids_and_full_size_undoes_them():
     cut_any = set()
     for name in PRESETS:
         overlay = yaml.safe_load(smoke.overlay_path(name).read_text())
@@ -80,6 +80,8 @@ def test_the_smoke_cuts_image_sizes_and_budget_grids_and_full_size_undoes_both()
         ({"dataset": {"split": {"train": None}}}, "no cut"),
         ({"attacks": {"fgsm": {"steps": 3}}}, "no count to cut"),  # FGSM has no steps
         ({"attacks": {"bim": {"steps": [1]}}}, "not of the preset's kind"),
+        ({"classifiers": {"cifar_net": {"gamma": 0.01}}}, "not a size"),  # JSMA's, not an lr's
+        ({"certified": {"side": 7}}, "no count to cut"),  # cifar10 certifies nothing
     ],
 )
 def test_an_overlay_that_changes_more_than_sizes_is_refused(overlay, words):
@@ -87,6 +89,9 @@ def test_an_overlay_that_changes_more_than_sizes_is_refused(overlay, words):
     with pytest.raises(ValueError, match=words):
         smoke.check_overlay(preset, overlay)
     smoke.check_overlay(preset, {"attacks": {"bim": {"steps": 2}}})  # a cut is fine
+    smoke.check_overlay(preset, {"attacks": {"jsma": {"gamma": 0.02}}})  # fewer JSMA iterations
+    with pytest.raises(ValueError, match="no cut of the preset's 0.1"):
+        smoke.check_overlay(preset, {"attacks": {"jsma": {"gamma": 0.2}}})
     smoke.check_overlay(preset, {"attacks": {"bim": {"eps": preset["attacks"]["bim"]["eps"][1:3]}}})
     metzen = load([ROOT / "config" / "metzen_cifar10.yaml"])
     smoke.check_overlay(metzen, {"attacks": {"dynamic": {"sigma": [0.0, 1.0]}}})  # code's grid

@@ -2,7 +2,8 @@
 shape (``make presets-smoke``; config/README.md, "Presets").
 
 Each preset ``config/<name>.yaml`` has an overlay ``config/smoke/<name>.yaml`` that cuts only
-sizes (images per split, epochs, steps, seeds, budget and sigma grids, test and SDP images;
+sizes (images per split, epochs, steps, seeds, budget and sigma grids, test and SDP images,
+JSMA's share of changed pixels, image sizes and the certified nets' pooled side;
 :func:`check_overlay` holds it to that). The runs share one work directory whose ``data/`` holds
 the stand-ins (:mod:`advsal.data.fixtures`) where the presets look for their data, so the
 presets' own paths and the real loaders run. Each preset writes ``results/<run>/`` there; the
@@ -61,6 +62,8 @@ SIZE_KEYS = {
     "side",  # the certified nets' pooled digits (the SDP is 1 + hidden + side^2 square)
     "gamma",  # JSMA's largest share of pixels changed: its iterations, f gamma / 2
 }
+# size keys that are sizes only in one section (a classifier's learning-rate gamma is none)
+SIZE_SECTIONS = {"side": "certified", "gamma": "attacks"}
 # the overlay keys that set a grid: a cut keeps some of the preset's points (at least one)
 GRID_KEYS = {"eps", "sigma"}
 # the counts of images, whose absence (or null) means all of them
@@ -117,7 +120,7 @@ def check_overlay(preset: dict, overlay: dict) -> None:
                 sub = full.get(key)
                 walk(sub if isinstance(sub, dict) else {}, value, path)
                 continue
-            if key not in SIZE_KEYS | GRID_KEYS:
+            if key not in SIZE_KEYS | GRID_KEYS or SIZE_SECTIONS.get(key, path[0]) != path[0]:
                 raise ValueError(f"{name}: not a size (an overlay only cuts sizes)")
             old = full[key] if key in full else code_default(preset, path)
             grid = isinstance(old, list) and isinstance(value, list) and value
@@ -201,8 +204,8 @@ def alone(preset: str) -> list[str]:
     more than twice the preset's median ``mem_mb`` (its rules' asks, the unlisted ones' shared
     default among them). The asks are the full preset's, far above most of the smoke's jobs (at
     most ~3.6 GB), but an outlier stays one: ``nguyen2018_mnist``'s SDP jobs ask 20,000 MB
-    against 4,000 and take ~9,000 each at the preset's 14 x 14 (``--full-size``; 700 at the
-    overlay's 7 x 7), too much to run two side by side."""
+    against 4,000 and take ~9,000 each at the preset's 14 x 14 (``--full-size``), too much to
+    run two side by side (at the overlay's 7 x 7, 700 each, they still run one at a time)."""
     from advsal.config import load
 
     res = load([PRESETS / f"{preset}.yaml", overlay_path(preset)])["resources"]
@@ -288,7 +291,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--full-size",
         action="store_true",
-        help="the presets' own image size and budget grids where an overlay cuts them "
+        help="the presets' own image sizes (and certified side) and budget grids where an "
+        "overlay cuts them "
         "(for bench/preset_resources.py)",
     )
     return parser
