@@ -9,11 +9,11 @@ and scales every job to the preset's sizes (``RULES`` says what drives each rule
   training split cut to ``train_limit``; or the count a rule works on: test or SDP images),
   times the product of the preset/smoke ratios of the counts that multiply the job's work
   (its attack's steps, binary-search steps and JSMA's gamma, its training's epochs, sigma
-  points), divided by
-  ``GPU_SPEEDUP`` (one GPU against one CPU core; assumed, 25x, unless `make gpu-check` has
-  written its measured speed-ups per rule family to ``bench/gpu_check.csv``; the SDPs and the
-  data step stay on the CPU). A rule's ``runtime`` is ``MARGIN`` times its longest
-  job, at least ``FLOOR_MIN`` minutes; a preset's total adds every job (seeds repeated).
+  points), divided by ``GPU_SPEEDUP`` (one GPU against one CPU core; assumed, 25x, unless
+  `make gpu-check` has written its measured speed-ups per rule family to
+  ``bench/gpu_check.csv``; the SDPs and the data step stay on the CPU). A rule's ``runtime`` is
+  ``MARGIN`` times its longest job, at least ``FLOOR_MIN`` minutes; a preset's total adds every
+  job (seeds repeated).
 - the smoke at the preset's image sizes and budget grids: an overlay's ``dataset.image_size``
   cut (VGG16 and ASSIRA's net run at 64 px in CI), its cut of the certified nets' pooled
   ``certified.side`` (an SDP's cost grows with about the cube of its side, 1 + hidden +
@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import glob
 import json
 import math
 import re
@@ -58,6 +59,7 @@ from advsal import smoke  # noqa: E402
 from advsal.config import load  # noqa: E402
 from advsal.data.base import dataset_shape  # noqa: E402
 from advsal.plan import run_name  # noqa: E402
+from advsal.plan.paths import Paths  # noqa: E402
 from advsal.stages.common import load_splits  # noqa: E402
 
 COPIES = 4
@@ -289,7 +291,8 @@ def other_sides(full: dict, root: Path) -> list[int]:
     are not the preset's ``full``'s (a smoke with the overlay's cut): none where it has none."""
     if not full.get("certified"):
         return []
-    sides = {json.loads(p.read_text())["side"] for p in root.glob("certified/*/metrics.json")}
+    nets = glob.glob(Paths(str(root)).net("*", "metrics.json"))
+    sides = {json.loads(Path(p).read_text())["side"] for p in nets}
     return sorted(sides - {full["certified"]["side"]})
 
 
@@ -301,7 +304,7 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
     overlay = yaml.safe_load(files[1].read_text())
     root = workdir / cut["results"] / run_name(cut)
     shape = dataset_shape(full["dataset"])
-    splits = load_splits(root / "data" / "splits.pt")
+    splits = load_splits(Paths(str(root)).data)
     sizes = splits.y
     smoke_counts = tuple(len(sizes[k]) for k in ("train", "val", "test"))
     full_counts = split_counts(full)

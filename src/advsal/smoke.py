@@ -59,11 +59,13 @@ SIZE_KEYS = {
     "tighten_steps",
     "n_examples",
     "rounds",
-    "side",  # the certified nets' pooled digits (the SDP is 1 + hidden + side^2 square)
-    "gamma",  # JSMA's largest share of pixels changed: its iterations, f gamma / 2
 }
-# size keys that are sizes only in one section (a classifier's learning-rate gamma is none)
-SIZE_SECTIONS = {"side": "certified", "gamma": "attacks"}
+# the size keys that are sizes only in one section (a classifier's learning-rate gamma is none)
+SIZE_SECTIONS = {
+    "side": "certified",  # the certified nets' pooled digits (the SDP is 1 + hidden + side^2)
+    "gamma": "attacks",  # JSMA's largest share of pixels changed: its iterations, f gamma / 2
+}
+SIZE_KEYS |= SIZE_SECTIONS.keys()
 # the overlay keys that set a grid: a cut keeps some of the preset's points (at least one)
 GRID_KEYS = {"eps", "sigma"}
 # the counts of images, whose absence (or null) means all of them
@@ -184,13 +186,13 @@ def full_size(preset: str) -> list[str]:
     from advsal.config import load
 
     overlay = yamlload.safe_load(overlay_path(preset).read_text()) or {}
-    preset_yaml = load([PRESETS / f"{preset}.yaml"])  # with the schema's defaults
+    full = load([PRESETS / f"{preset}.yaml"])  # with the schema's defaults
     out = []
     for section, key in (("dataset", "image_size"), ("certified", "side")):
         if key in (overlay.get(section) or {}):
-            out.append(f"{section}={{{key}: {preset_yaml[section][key]}}}")
+            out.append(f"{section}={{{key}: {full[section][key]}}}")
     grids = {
-        name: preset_yaml["attacks"][name]["eps"]
+        name: full["attacks"][name]["eps"]
         for name, spec in (overlay.get("attacks") or {}).items()
         if "eps" in (spec or {})
     }
@@ -292,8 +294,7 @@ def _parser() -> argparse.ArgumentParser:
         "--full-size",
         action="store_true",
         help="the presets' own image sizes (and certified side) and budget grids where an "
-        "overlay cuts them "
-        "(for bench/preset_resources.py)",
+        "overlay cuts them (for bench/preset_resources.py)",
     )
     return parser
 
