@@ -31,10 +31,16 @@ A rule with a job whose attack works only on the images the network classifies r
 (``Attack.correct_only``: DeepFool, the white-box attack's classifier steps) is written with
 those attacks named in ``partial``: the smoke's untrained network gets about one stand-in image
 in ten right, so their batches hold a tenth of a trained network's (at 224 px one such image
-raised a DeepFool job's peak by 1.0-1.2 GB over the other attacks'). ``--reuse``: take a run
-that finished in ``--workdir`` (its log's last step done) instead of running it again.
+raised a DeepFool job's peak by 1.0-1.2 GB over the other attacks').
 
-    python bench/memory_fit.py [--times 8] [--cores 2] [--reuse] PRESET [PRESET ...]
+A run starts in an empty folder (``--workdir``'s ``PRESET-PXpx-xK``), so every job runs and is
+measured. ``--resume`` keeps what an interrupted run there finished (an ImageNet preset at 224
+px takes hours of CPU): it unlocks the folder and goes on with ``--rerun-incomplete``, logging
+to the next ``logs/smoke-PRESET.N.log``; the peaks are read from every attempt's jobs. A run
+there that finished is taken as it is. While Snakemake runs, its steps done are printed as they
+change.
+
+    python bench/memory_fit.py [--times 8] [--cores 2] [--resume] PRESET [PRESET ...]
 """
 
 from __future__ import annotations
@@ -42,8 +48,11 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib.util
+import re
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,7 +127,7 @@ def peaks(preset: str, workdir: Path) -> dict[str, tuple[int, int]]:
     limit = _train_limit(root, counts)
     images = {"data": res.images(counts), "attacked": res.images(counts, limit)}
     out: dict[str, tuple[int, int]] = {}
-    for job in res.jobs(workdir / "logs" / f"smoke-{preset}.log"):
+    for job in _jobs(preset, workdir):
         basis = res.RULES.get(job["rule"], (None,))[0]
         log = workdir / job["log"]
         m = res.USAGE.search(log.read_text()) if log.is_file() else None
@@ -140,7 +149,7 @@ def accuracy_bound(preset: str, workdir: Path) -> dict[str, str]:
     steps = ("attacks", "{attack}", "steps")
     runs_it = {rule for rule, (_, counts) in res.RULES.items() if steps in counts}
     out: dict[str, set] = {}
-    for job in res.jobs(workdir / "logs" / f"smoke-{preset}.log"):
+    for job in _jobs(preset, workdir):
         # the rules that run the job's attack: their work grows with its steps
         name = job["wildcards"].get("attack") if job["rule"] in runs_it else None
         spec = config["attacks"].get(name) if name else None
@@ -158,26 +167,75 @@ def _train_limit(root: Path, counts) -> int:
     return counts[0]
 
 
+def attempts(preset: str, workdir: Path) -> list[Path]:
+    """The Snakemake logs of the preset's run in ``workdir``, first attempt first:
+    ``smoke-PRESET.log``, then each ``--resume``'s ``smoke-PRESET.N.log``."""
+    logs = workdir / "logs"
+    first = [logs / f"smoke-{preset}.log"]
+    later = logs.glob(f"smoke-{preset}.*.log")
+    numbered = sorted((int(m[1]), p) for p in later if (m := re.search(r"\.(\d+)\.log$", p.name)))
+    return [p for p in first if p.is_file()] + [p for _, p in numbered]
+
+
+def _jobs(preset: str, workdir: Path) -> list[dict]:
+    """Every attempt's jobs (a job rerun after an interruption logs to the same file)."""
+    return [job for log in attempts(preset, workdir) for job in _resources().jobs(log)]
+
+
 def finished(log: Path) -> bool:
     """Whether the Snakemake log ``log`` ends with every step done."""
     return log.is_file() and "steps (100%) done" in log.read_text()
 
 
-def run(preset: str, workdir: Path, times: int, cores: int, reuse: bool) -> None:
-    log = workdir / "logs" / f"smoke-{preset}.log"
-    if reuse and finished(log):
-        print(f"{preset} x{times}: {workdir} (reused)", flush=True)
+def next_step(preset: str, workdir: Path, resume: bool) -> str:
+    """What ``run`` does in ``workdir``: "fresh" (empty it and run every job), "resume" (go
+    on from an interrupted attempt) or "done" (``--resume`` and the last attempt finished)."""
+    logs = attempts(preset, workdir)
+    if not resume or not logs:
+        return "fresh"
+    return "done" if finished(logs[-1]) else "resume"
+
+
+STEPS = re.compile(r"(\d+) of (\d+) steps \((\d+)%\) done")
+POLL_S = 30.0  # how often the run's log is read for its steps done
+
+
+def follow(proc: subprocess.Popen, log: Path, label: str) -> int:
+    """Wait for ``proc``, printing Snakemake's steps done in ``log`` whenever they change."""
+    shown = None
+    while True:
+        code = proc.poll()
+        found = STEPS.findall(log.read_text()) if log.is_file() else []
+        if found and found[-1] != shown:
+            shown = found[-1]
+            print(f"{label}: {shown[0]} of {shown[1]} steps done", flush=True)
+        if code is not None:
+            return code
+        time.sleep(POLL_S)
+
+
+def run(preset: str, workdir: Path, times: int, cores: int, resume: bool) -> None:
+    step = next_step(preset, workdir, resume)
+    label = f"{preset} x{times}"
+    if step == "done":
+        print(f"{label}: {workdir} (finished before: taken as it is)", flush=True)
         return
-    workdir.mkdir(parents=True, exist_ok=True)
+    extra = scaled_config(preset, times)
+    cmd = smoke.snakemake_command(preset, workdir, cores, *extra)
+    if step == "fresh":
+        shutil.rmtree(workdir, ignore_errors=True)  # every job runs and is measured
+        log = workdir / "logs" / f"smoke-{preset}.log"
+    else:  # a killed run leaves Snakemake's lock behind
+        subprocess.run([*cmd, "--unlock"], check=True, capture_output=True)
+        cmd.append("--rerun-incomplete")
+        log = workdir / "logs" / f"smoke-{preset}.{len(attempts(preset, workdir))}.log"
     smoke.make_fixtures(workdir, times)
     log.parent.mkdir(parents=True, exist_ok=True)
-    # every job runs and is measured, whatever an earlier run in this folder left
-    extra = [*scaled_config(preset, times), "--forceall"]
-    cmd = smoke.snakemake_command(preset, workdir, cores, *extra)
-    print(f"{preset} x{times}: {workdir}", flush=True)
+    print(f"{label}: {workdir} ({'resumed' if step == 'resume' else 'every job'})", flush=True)
     with open(log, "w") as fh:
-        if subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT).returncode:
-            sys.exit(f"{preset} x{times} failed: see {log}")
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
+        if follow(proc, log, label):
+            sys.exit(f"{label} failed: see {log} (--resume goes on from there)")
 
 
 def main() -> int:
@@ -186,7 +244,9 @@ def main() -> int:
     parser.add_argument("--times", type=int, default=8, help="the run's image factor")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--workdir", type=Path, default=ROOT / "results" / "memory-fit")
-    parser.add_argument("--reuse", action="store_true", help="take finished runs in --workdir")
+    parser.add_argument(
+        "--resume", action="store_true", help="go on from (or take) a run in --workdir"
+    )
     args = parser.parse_args()
     for preset in args.presets:
         if why := fills_a_batch(preset, args.times):
@@ -194,7 +254,7 @@ def main() -> int:
     for preset in args.presets:  # each preset's rows written as soon as it is done
         size = load([smoke.PRESETS / f"{preset}.yaml"])["dataset"]["image_size"]
         workdir = args.workdir.resolve() / f"{preset}-{size}px-x{args.times}"
-        run(preset, workdir, args.times, args.cores, args.reuse)
+        run(preset, workdir, args.times, args.cores, args.resume)
         points = peaks(preset, workdir)
         if not points:
             sys.exit(f"{preset}: no rule measured in {workdir}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -208,6 +209,70 @@ def test_a_rule_running_deepfool_is_marked_partial(tmp_path):
     assert memory_fit.accuracy_bound("metzen_imagenet10", tmp_path) == {"attack": "deepfool_linf"}
     log.write_text("".join(f"rule {r}:\n    log: x.log\n    wildcards: {w}\n" for r, w in jobs[:1]))
     assert memory_fit.accuracy_bound("metzen_imagenet10", tmp_path) == {}
+
+
+FAKE_SNAKEMAKE = """
+import sys
+calls, argv = sys.argv[1], sys.argv[2:]
+with open(calls, "a") as fh:
+    fh.write(" ".join(a for a in argv if a.startswith("--")) + "\\n")
+if "--unlock" in argv:
+    sys.exit(0)
+if "--rerun-incomplete" in argv:
+    print("rule attack:\\n    log: logs/b.log\\n1 of 1 steps (100%) done")
+    sys.exit(0)
+print("rule data:\\n    log: logs/a.log\\n1 of 2 steps (50%) done")
+sys.exit(1)  # killed half way
+"""
+
+
+def test_an_interrupted_run_goes_on_with_resume_from_where_it_stopped(
+    tmp_path, monkeypatch, capsys
+):
+    """A fresh run empties its folder; --resume unlocks it, goes on with --rerun-incomplete
+    into the next attempt's log and reads the jobs of both; a finished run is taken as is."""
+    memory_fit = _bench("memory_fit")
+    calls = tmp_path / "calls.txt"
+
+    def fake(preset, workdir, cores, *extra):
+        return [sys.executable, "-c", FAKE_SNAKEMAKE, str(calls), *extra]
+
+    monkeypatch.setattr(memory_fit.smoke, "snakemake_command", fake)
+    monkeypatch.setattr(
+        memory_fit.smoke, "make_fixtures", lambda w, t: Path(w).mkdir(exist_ok=True)
+    )
+    monkeypatch.setattr(memory_fit, "POLL_S", 0.01)
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    (workdir / "left-over").touch()
+    with pytest.raises(SystemExit, match="--resume goes on from there"):
+        memory_fit.run("assira", workdir, 8, 2, resume=True)  # nothing to resume: fresh
+    assert not (workdir / "left-over").exists()
+    assert "assira x8: 1 of 2 steps done" in capsys.readouterr().out
+    assert memory_fit.next_step("assira", workdir, resume=True) == "resume"
+    memory_fit.run("assira", workdir, 8, 2, resume=True)
+    ran = calls.read_text().splitlines()
+    assert "--unlock" in ran[1] and "--rerun-incomplete" in ran[2]
+    assert "--rerun-incomplete" not in ran[0]
+    assert [p.name for p in memory_fit.attempts("assira", workdir)] == [
+        "smoke-assira.log",
+        "smoke-assira.1.log",
+    ]
+    assert [j["log"] for j in memory_fit._jobs("assira", workdir)] == ["logs/a.log", "logs/b.log"]
+    assert memory_fit.next_step("assira", workdir, resume=True) == "done"
+    memory_fit.run("assira", workdir, 8, 2, resume=True)  # taken as it is: no call
+    assert len(calls.read_text().splitlines()) == 3
+    assert memory_fit.next_step("assira", workdir, resume=False) == "fresh"
+
+
+def test_attempts_are_read_in_the_order_they_ran(tmp_path):
+    memory_fit = _bench("memory_fit")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for name in ("smoke-assira.10.log", "smoke-assira.2.log", "smoke-assira.log", "smoke-x.log"):
+        (logs / name).touch()
+    names = [p.name for p in memory_fit.attempts("assira", tmp_path)]
+    assert names == ["smoke-assira.log", "smoke-assira.2.log", "smoke-assira.10.log"]
 
 
 def test_merged_rows_keep_the_new_rows_columns_in_order_and_the_other_presets_rows(tmp_path):

@@ -5,16 +5,23 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+import yaml
 
 from tests.helpers import ROOT, job_stats, snakemake_command
 
 
 def _dry_run(tmp_path, preset, *extra) -> dict:
+    """The preset's planned jobs per rule; every rule its resources block sizes among them (a
+    block's row for a rule the preset no longer plans is stale, not a size anyone reads)."""
     cmd = snakemake_command(tmp_path, ROOT / "config" / preset, "-n", *extra)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    return job_stats(out)
+    jobs = job_stats(out)
+    sized = yaml.safe_load((ROOT / "config" / preset).read_text())["resources"]["rules"]
+    stale = sorted(sized.keys() - jobs.keys())
+    assert not stale, f"{preset}: resources of rules it does not plan: {stale}"
+    return jobs
 
 
 @pytest.mark.slow
