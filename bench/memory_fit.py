@@ -27,11 +27,14 @@ weights and their state dict at once, not images), and VGG16's training grew by 
 the images' own share is under the loading's peak; it shows past ~400 images at 224 px (1 GB of
 float32 copies), hours of CPU per attack job.
 
-A rule with a job whose attack works only on the images the network classifies right
-(``Attack.correct_only``: DeepFool, the white-box attack's classifier steps) is written with
-those attacks named in ``partial``: the smoke's untrained network gets about one stand-in image
-in ten right, so their batches hold a tenth of a trained network's (at 224 px one such image
-raised a DeepFool job's peak by 1.0-1.2 GB over the other attacks').
+The run's attacks use f's predicted labels (``attack_options.label: predicted``, overriding a
+preset's ``"true"``, as ``metzen_imagenet10``'s): an attack that works only on the images the
+network classifies right (``Attack.correct_only``: DeepFool, the white-box attack's classifier
+steps) then takes every image as right, as a trained network gets nearly all, where the smoke's
+untrained network gets about one stand-in image in ten right for its true label. DeepFool's
+later steps shrink to the images still right; its first forwards and differentiates the whole
+batch, so its peak moves little with them: VGG16 at 224 px, a batch of 32, peaked at 12.4 GB
+with 4 images right and 13.1 GB with all 32 (2026-12-06); its time moves with them.
 
 A run starts in an empty folder (``--workdir``'s ``PRESET-PXpx-xK``), so every job runs and is
 measured. ``--resume`` keeps what an interrupted run there finished (an ImageNet preset at 224
@@ -65,7 +68,7 @@ from advsal.plan import run_name  # noqa: E402
 from advsal.stages.common import load_splits  # noqa: E402
 
 OUT = ROOT / "bench" / "memory_fit.csv"
-FIELDS = ["preset", "rule", "px", "times", "images", "rss_mb", "partial"]
+FIELDS = ["preset", "rule", "px", "times", "images", "rss_mb"]
 
 
 @functools.cache
@@ -81,9 +84,9 @@ def _resources():
 
 def scaled_config(preset: str, times: int) -> list[str]:
     """Snakemake ``--config`` for the run: the preset's image size, ``times`` the overlay's
-    split counts and ``train_limit`` (the overlay's own where ``times`` is 1), and each
-    attack's budget grid cut to its first value. Only a preset whose images are a folder of
-    stand-in files (whose count ``times`` scales) is taken."""
+    split counts and ``train_limit`` (the overlay's own where ``times`` is 1), the attacks on
+    f's predicted labels, and each attack's budget grid cut to its first value. Only a preset
+    whose images are a folder of stand-in files (whose count ``times`` scales) is taken."""
     full = load([smoke.PRESETS / f"{preset}.yaml"])
     if dataset_folder(full["dataset"]) is None:
         sys.exit(f"{preset}: its data is not an image folder; its smoke's images cannot be scaled")
@@ -92,9 +95,10 @@ def scaled_config(preset: str, times: int) -> list[str]:
     size = full["dataset"]["image_size"]
     split_text = ", ".join(f"{k}: {v}" for k, v in split.items())
     out = [f"dataset={{image_size: {size}, split: {{{split_text}}}}}"]
-    limit = cut["attack_options"].get("train_limit")
-    if limit:
-        out.append(f"attack_options={{train_limit: {limit * times}}}")
+    options = {"label": "predicted"}  # every image attacked, as a trained network's nearly all
+    if limit := cut["attack_options"].get("train_limit"):
+        options["train_limit"] = limit * times
+    out.append("attack_options={" + ", ".join(f"{k}: {v}" for k, v in options.items()) + "}")
     # one budget per attack: its jobs at other budgets hold the same tensors (half the run)
     grids = {k: v["eps"] for k, v in cut["attacks"].items() if len(v.get("eps") or []) > 1}
     if grids:
@@ -137,27 +141,6 @@ def peaks(preset: str, workdir: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
-def accuracy_bound(preset: str, workdir: Path) -> dict[str, str]:
-    """Rules of the run in ``workdir`` with a job whose attack works only on the images the
-    network classifies right (``Attack.correct_only``), each with those attacks: their batches
-    hold as many images as the smoke's untrained network gets right (about one in ten), a
-    trained network's nearly all, so no count of stand-in images measures their memory."""
-    from advsal.attacks import ATTACKS
-
-    config = load([smoke.PRESETS / f"{preset}.yaml", smoke.overlay_path(preset)])
-    res = _resources()
-    steps = ("attacks", "{attack}", "steps")
-    runs_it = {rule for rule, (_, counts) in res.RULES.items() if steps in counts}
-    out: dict[str, set] = {}
-    for job in _jobs(preset, workdir):
-        # the rules that run the job's attack: their work grows with its steps
-        name = job["wildcards"].get("attack") if job["rule"] in runs_it else None
-        spec = config["attacks"].get(name) if name else None
-        if spec is not None and ATTACKS.get(spec.get("type", name)).correct_only:
-            out.setdefault(job["rule"], set()).add(name)
-    return {rule: ", ".join(sorted(names)) for rule, names in out.items()}
-
-
 def _train_limit(root: Path, counts) -> int:
     """The attacked training images of the run: the train split of an attack's statistics."""
     import json
@@ -177,14 +160,23 @@ def attempts(preset: str, workdir: Path) -> list[Path]:
     return [p for p in first if p.is_file()] + [p for _, p in numbered]
 
 
+def next_log(preset: str, workdir: Path) -> Path:
+    """The log of the next ``--resume``: one past the highest attempt's number (never one
+    that is there: an attempt's log lists the jobs it ran, which no later attempt runs)."""
+    names = [p.name for p in attempts(preset, workdir)]
+    numbers = [int(m[1]) for n in names if (m := re.search(r"\.(\d+)\.log$", n))]
+    return workdir / "logs" / f"smoke-{preset}.{max(numbers, default=0) + 1}.log"
+
+
 def _jobs(preset: str, workdir: Path) -> list[dict]:
     """Every attempt's jobs (a job rerun after an interruption logs to the same file)."""
     return [job for log in attempts(preset, workdir) for job in _resources().jobs(log)]
 
 
 def finished(log: Path) -> bool:
-    """Whether the Snakemake log ``log`` ends with every step done."""
-    return log.is_file() and "steps (100%) done" in log.read_text()
+    """Whether the Snakemake log ``log`` ends with every step done (or nothing left to do)."""
+    text = log.read_text() if log.is_file() else ""
+    return "steps (100%) done" in text or "Nothing to be done" in text
 
 
 def next_step(preset: str, workdir: Path, resume: bool) -> str:
@@ -220,15 +212,20 @@ def run(preset: str, workdir: Path, times: int, cores: int, resume: bool) -> Non
     if step == "done":
         print(f"{label}: {workdir} (finished before: taken as it is)", flush=True)
         return
-    extra = scaled_config(preset, times)
-    cmd = smoke.snakemake_command(preset, workdir, cores, *extra)
+    cmd = smoke.snakemake_command(preset, workdir, cores, *scaled_config(preset, times))
     if step == "fresh":
-        shutil.rmtree(workdir, ignore_errors=True)  # every job runs and is measured
+        if workdir.exists():
+            print(f"{label}: emptying {workdir} (--resume goes on from a run there)", flush=True)
+            shutil.rmtree(workdir)
+        cmd.append("--forceall")  # every job runs and is measured
         log = workdir / "logs" / f"smoke-{preset}.log"
     else:  # a killed run leaves Snakemake's lock behind
-        subprocess.run([*cmd, "--unlock"], check=True, capture_output=True)
+        unlock = subprocess.run([*cmd, "--unlock"], capture_output=True, text=True)
+        if unlock.returncode:
+            sys.exit(f"{label}: snakemake --unlock failed:\n{unlock.stderr[-2000:]}")
         cmd.append("--rerun-incomplete")
-        log = workdir / "logs" / f"smoke-{preset}.{len(attempts(preset, workdir))}.log"
+        log = next_log(preset, workdir)
+        label += f" (attempt {len(attempts(preset, workdir)) + 1}: its own steps)"
     smoke.make_fixtures(workdir, times)
     log.parent.mkdir(parents=True, exist_ok=True)
     print(f"{label}: {workdir} ({'resumed' if step == 'resume' else 'every job'})", flush=True)
@@ -245,7 +242,9 @@ def main() -> int:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--workdir", type=Path, default=ROOT / "results" / "memory-fit")
     parser.add_argument(
-        "--resume", action="store_true", help="go on from (or take) a run in --workdir"
+        "--resume",
+        action="store_true",
+        help="go on from (or take) a run in --workdir; never while one still runs there",
     )
     args = parser.parse_args()
     for preset in args.presets:
@@ -258,13 +257,11 @@ def main() -> int:
         points = peaks(preset, workdir)
         if not points:
             sys.exit(f"{preset}: no rule measured in {workdir}")
-        partial = accuracy_bound(preset, workdir)
         rows = []
         for rule, (images, rss) in sorted(points.items()):
-            values = [preset, rule, size, args.times, images, rss, partial.get(rule, "")]
+            values = [preset, rule, size, args.times, images, rss]
             rows.append(dict(zip(FIELDS, values, strict=True)))
-            note = f" ({partial[rule]}: a tenth of a batch)" if rule in partial else ""
-            print(f"{preset} {rule}: {rss} MB at {images} images ({size} px){note}", flush=True)
+            print(f"{preset} {rule}: {rss} MB at {images} images ({size} px)", flush=True)
         _resources().merge_rows(OUT, rows)
         print(f"wrote {preset}'s rows to {OUT}", flush=True)
     return 0

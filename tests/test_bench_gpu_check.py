@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from advsal.config import load
@@ -160,7 +161,7 @@ def test_the_run_scales_the_overlays_splits_and_train_limit_at_the_presets_size(
     assert args[:3] == [
         "--config",
         "dataset={image_size: 224, split: {val: 8, test: 20}}",
-        "attack_options={train_limit: 16}",
+        "attack_options={label: predicted, train_limit: 16}",
     ]
     grids = yaml.safe_load(args[3].split("=", 1)[1])
     overlay = yaml.safe_load((ROOT / "config" / "smoke" / "metzen_imagenet10.yaml").read_text())
@@ -188,27 +189,30 @@ def test_the_run_must_fill_the_presets_attack_batches():
     assert "assira: x4 attacks 48 training images" in proc.stderr  # refused before any run
 
 
-def test_a_rule_running_deepfool_is_marked_partial(tmp_path):
-    """DeepFool works only on what the network gets right (Attack.correct_only): the smoke's
-    untrained network's batches hold a tenth of a trained one's. The rule that runs it is
-    marked; a detector trained on its output is not."""
-    memory_fit = _bench("memory_fit")
-    log = tmp_path / "logs" / "smoke-metzen_imagenet10.log"
-    log.parent.mkdir()
-    jobs = [
-        ("attack", "attack=bim, eps=0.0078"),
-        ("attack", "attack=deepfool_linf, eps=none"),
-        ("train_detector", "detector=metzen, attack=deepfool_linf, eps=none"),
-    ]
-    log.write_text(
-        "".join(
-            f"rule {r}:\n    log: logs/{i}.log\n    wildcards: {w}\n"
-            for i, (r, w) in enumerate(jobs)
-        )
-    )
-    assert memory_fit.accuracy_bound("metzen_imagenet10", tmp_path) == {"attack": "deepfool_linf"}
-    log.write_text("".join(f"rule {r}:\n    log: x.log\n    wildcards: {w}\n" for r, w in jobs[:1]))
-    assert memory_fit.accuracy_bound("metzen_imagenet10", tmp_path) == {}
+def test_on_predicted_labels_deepfool_attacks_every_image_and_its_first_step_the_whole_batch():
+    """Why bench/memory_fit.py's run attacks f's predicted labels: DeepFool (correct_only)
+    moves only the images f gets right for their label, so on the true labels an untrained
+    network's batches shrink to the few it gets right, on its own predictions they hold every
+    image; its first gradient step takes the whole batch either way (the peak memory)."""
+    from advsal.attacks import ATTACKS
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(48, 10)).eval()
+    x = torch.rand(16, 3, 4, 4)
+    with torch.no_grad():
+        pred = net(x).argmax(1)
+    y = (pred + 1) % 10
+    y[:3] = pred[:3]  # the true labels: f gets 3 of 16 right
+    rows = []
+    net[1].register_forward_hook(lambda m, i, o: rows.append(len(o)) if o.requires_grad else None)
+    moved = {}
+    for label in ("true", "predicted"):
+        rows.clear()
+        atk = ATTACKS.get("deepfool")(net, label=label, steps=3)
+        moved[label] = (atk(x, y) - x).flatten(1).abs().amax(1) > 0
+        assert rows[0] == 16  # the first step differentiates the whole batch
+    assert moved["true"].tolist() == [True] * 3 + [False] * 13
+    assert moved["predicted"].all()
 
 
 FAKE_SNAKEMAKE = """
@@ -250,10 +254,13 @@ def test_an_interrupted_run_goes_on_with_resume_from_where_it_stopped(
     assert not (workdir / "left-over").exists()
     assert "assira x8: 1 of 2 steps done" in capsys.readouterr().out
     assert memory_fit.next_step("assira", workdir, resume=True) == "resume"
+    (workdir / "finished-output").touch()
     memory_fit.run("assira", workdir, 8, 2, resume=True)
+    assert (workdir / "finished-output").exists()  # what the first attempt made is kept
     ran = calls.read_text().splitlines()
     assert "--unlock" in ran[1] and "--rerun-incomplete" in ran[2]
-    assert "--rerun-incomplete" not in ran[0]
+    assert "--forceall" in ran[0] and "--rerun-incomplete" not in ran[0]
+    assert "--forceall" not in ran[2]
     assert [p.name for p in memory_fit.attempts("assira", workdir)] == [
         "smoke-assira.log",
         "smoke-assira.1.log",
@@ -273,6 +280,14 @@ def test_attempts_are_read_in_the_order_they_ran(tmp_path):
         (logs / name).touch()
     names = [p.name for p in memory_fit.attempts("assira", tmp_path)]
     assert names == ["smoke-assira.log", "smoke-assira.2.log", "smoke-assira.10.log"]
+    # the next attempt never overwrites one that is there, whatever the gaps
+    assert memory_fit.next_log("assira", tmp_path).name == "smoke-assira.11.log"
+    (logs / "smoke-assira.10.log").unlink()
+    (logs / "smoke-assira.log").unlink()
+    assert memory_fit.next_log("assira", tmp_path).name == "smoke-assira.3.log"
+    log = logs / "smoke-assira.2.log"
+    log.write_text("Building DAG of jobs...\nNothing to be done (all requested files are present).")
+    assert memory_fit.next_step("assira", tmp_path, resume=True) == "done"
 
 
 def test_merged_rows_keep_the_new_rows_columns_in_order_and_the_other_presets_rows(tmp_path):

@@ -68,9 +68,9 @@ class Attack:
     # True: a retraining attack's detector is fitted to this attack where the config names no
     # against_fit (Metzen Sec. 4.1.2 fits the detector to the iterative l_inf attack)
     default_against_fit: bool = False
-    # True: works only on the images the network still classifies right (DeepFool; the
-    # white-box attack's classifier steps), so its batches, and their memory, shrink with the
-    # network's accuracy (read by bench/memory_fit.py)
+    # True: works only on the images the network still classifies right for their label
+    # (DeepFool; the white-box attack's classifier steps), so its work shrinks with the
+    # network's accuracy (hence bench/memory_fit.py attacks f's predicted labels)
     correct_only: bool = False
     title: str = ""
 
