@@ -33,8 +33,9 @@ network classifies right (``Attack.correct_only``: DeepFool, the white-box attac
 steps) then takes every image as right, as a trained network gets nearly all, where the smoke's
 untrained network gets about one stand-in image in ten right for its true label. DeepFool's
 later steps shrink to the images still right; its first forwards and differentiates the whole
-batch, so its peak moves little with them: VGG16 at 224 px, a batch of 32, peaked at 12.4 GB
-with 4 images right and 13.1 GB with all 32 (2026-12-06); its time moves with them.
+batch, so its peak moves little with them (its time does): metzen_imagenet10's DeepFool job,
+VGG16 at 224 px in batches of 32, peaked at 12,700 MB on the true labels (4 of 32 training
+images right) and 13,136 MB on the predicted ones (2026-12-06).
 
 A run starts in an empty folder (``--workdir``'s ``PRESET-PXpx-xK``), so every job runs and is
 measured. ``--resume`` keeps what an interrupted run there finished (an ImageNet preset at 224
