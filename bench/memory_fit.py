@@ -151,22 +151,26 @@ def _train_limit(root: Path, counts) -> int:
     return counts[0]
 
 
+def _attempt(log: Path) -> int:
+    """An attempt's number: 0 for ``smoke-PRESET.log``, N for ``smoke-PRESET.N.log``."""
+    m = re.search(r"\.(\d+)\.log$", log.name)
+    return int(m[1]) if m else 0
+
+
 def attempts(preset: str, workdir: Path) -> list[Path]:
     """The Snakemake logs of the preset's run in ``workdir``, first attempt first:
     ``smoke-PRESET.log``, then each ``--resume``'s ``smoke-PRESET.N.log``."""
-    logs = workdir / "logs"
-    first = [logs / f"smoke-{preset}.log"]
-    later = logs.glob(f"smoke-{preset}.*.log")
-    numbered = sorted((int(m[1]), p) for p in later if (m := re.search(r"\.(\d+)\.log$", p.name)))
-    return [p for p in first if p.is_file()] + [p for _, p in numbered]
+    first = smoke.log_path(workdir, preset)
+    logs = [first] if first.is_file() else []
+    logs += [p for p in first.parent.glob(f"smoke-{preset}.*.log") if _attempt(p)]
+    return sorted(logs, key=_attempt)
 
 
 def next_log(preset: str, workdir: Path) -> Path:
     """The log of the next ``--resume``: one past the highest attempt's number (never one
     that is there: an attempt's log lists the jobs it ran, which no later attempt runs)."""
-    names = [p.name for p in attempts(preset, workdir)]
-    numbers = [int(m[1]) for n in names if (m := re.search(r"\.(\d+)\.log$", n))]
-    return workdir / "logs" / f"smoke-{preset}.{max(numbers, default=0) + 1}.log"
+    number = max(map(_attempt, attempts(preset, workdir)), default=0) + 1
+    return smoke.log_path(workdir, preset).with_name(f"smoke-{preset}.{number}.log")
 
 
 def _jobs(preset: str, workdir: Path) -> list[dict]:
@@ -189,7 +193,6 @@ def next_step(preset: str, workdir: Path, resume: bool) -> str:
     return "done" if finished(logs[-1]) else "resume"
 
 
-STEPS = re.compile(r"(\d+) of (\d+) steps \((\d+)%\) done")
 POLL_S = 30.0  # how often the run's log is read for its steps done
 
 
@@ -198,7 +201,7 @@ def follow(proc: subprocess.Popen, log: Path, label: str) -> int:
     shown = None
     while True:
         code = proc.poll()
-        found = STEPS.findall(log.read_text()) if log.is_file() else []
+        found = smoke.STEPS.findall(log.read_text()) if log.is_file() else []
         if found and found[-1] != shown:
             shown = found[-1]
             print(f"{label}: {shown[0]} of {shown[1]} steps done", flush=True)
@@ -219,14 +222,14 @@ def run(preset: str, workdir: Path, times: int, cores: int, resume: bool) -> Non
             print(f"{label}: emptying {workdir} (--resume goes on from a run there)", flush=True)
             shutil.rmtree(workdir)
         cmd.append("--forceall")  # every job runs and is measured
-        log = workdir / "logs" / f"smoke-{preset}.log"
+        log = smoke.log_path(workdir, preset)
     else:  # a killed run leaves Snakemake's lock behind
         unlock = subprocess.run([*cmd, "--unlock"], capture_output=True, text=True)
         if unlock.returncode:
             sys.exit(f"{label}: snakemake --unlock failed:\n{unlock.stderr[-2000:]}")
         cmd.append("--rerun-incomplete")
         log = next_log(preset, workdir)
-        label += f" (attempt {len(attempts(preset, workdir)) + 1}: its own steps)"
+        label += f" ({log.name}: its own steps)"
     smoke.make_fixtures(workdir, times)
     log.parent.mkdir(parents=True, exist_ok=True)
     print(f"{label}: {workdir} ({'resumed' if step == 'resume' else 'every job'})", flush=True)

@@ -328,7 +328,7 @@ def estimate(preset: str, workdir: Path, on_gpu: bool = False) -> list[dict]:
             f"to {full['certified']['side']}: an SDP's cost does not follow the side linearly; "
             f"run python -m advsal.smoke --full-size {preset} in a fresh --workdir"
         )
-    ran = jobs(workdir / "logs" / f"smoke-{preset}.log")
+    ran = jobs(smoke.log_path(workdir, preset))
     attacked = {
         (j["wildcards"]["attack"], float(j["wildcards"]["eps"]))
         for j in ran

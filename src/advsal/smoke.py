@@ -252,9 +252,17 @@ def summarise(preset: str, workdir: Path) -> dict:
     }
 
 
+STEPS = re.compile(r"(\d+) of (\d+) steps")  # Snakemake's progress lines: done, of all
+
+
+def log_path(workdir: Path, preset: str) -> Path:
+    """Where a preset's run in ``workdir`` writes Snakemake's output."""
+    return Path(workdir) / "logs" / f"smoke-{preset}.log"
+
+
 def run(preset: str, workdir: Path, cores: int, *extra: str) -> dict:
-    """One preset's whole DAG; its Snakemake output goes to ``logs/smoke-<preset>.log``."""
-    log = Path(workdir) / "logs" / f"smoke-{preset}.log"
+    """One preset's whole DAG; its Snakemake output goes to :func:`log_path`."""
+    log = log_path(workdir, preset)
     log.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     with open(log, "w") as fh:
@@ -266,7 +274,7 @@ def run(preset: str, workdir: Path, cores: int, *extra: str) -> dict:
         )
     wall = time.time() - t0
     text = log.read_text()
-    done = re.findall(r"(\d+) of (\d+) steps", text)
+    done = STEPS.findall(text)
     row = {"preset": preset, "ok": proc.returncode == 0, "wall_s": round(wall, 1)}
     row["jobs"] = int(done[-1][0]) if done else 0
     if proc.returncode == 0:
