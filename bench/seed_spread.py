@@ -12,6 +12,7 @@ not run again (Snakemake finds nothing to do). Seed 0 may be the run in results/
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from advsal.config import load
-from advsal.paper.spread import config_digest
+from advsal.paper.spread import KEY, config_digest
+from advsal.provenance import record
 
 ROOT = Path(__file__).resolve().parents[1]
-KEY = ["paper", "target", "where", "quantity"]
 
 
 def run_seed(seed: int, workdir: Path, configs: list[str], cores: int) -> Path:
@@ -54,22 +55,24 @@ def run_seed(seed: int, workdir: Path, configs: list[str], cores: int) -> Path:
 def spread(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:
     """Per compared row: the reproduced value's min, max and std over seeds, each seed's
     verdict, and whether the verdicts differ (only holds / fails count)."""
+    key = list(KEY)
     parts = []
     for seed, frame in frames.items():
         f = frame.copy()
-        f["n"] = f.groupby(KEY).cumcount()
-        parts.append(f[[*KEY, "n", "reproduced", "verdict"]].assign(seed=seed))
+        f[key] = f[key].fillna("").astype(str)
+        f["place"] = f.groupby(key, sort=False).cumcount()  # among rows of one whole identity
+        parts.append(f[[*key, "place", "reproduced", "verdict"]].assign(seed=seed))
     long = pd.concat(parts, ignore_index=True)
     wide = long.pivot_table(
-        index=[*KEY, "n"], columns="seed", values="verdict", aggfunc="first"
+        index=[*key, "place"], columns="seed", values="verdict", aggfunc="first"
     ).add_prefix("verdict_seed")
-    stats = long.groupby([*KEY, "n"])["reproduced"].agg(["min", "max", "std"])
+    stats = long.groupby([*key, "place"])["reproduced"].agg(["min", "max", "std"])
     out = stats.join(wide).reset_index()
     judged = out.filter(like="verdict_seed").apply(
         lambda r: {v for v in r if v in ("holds", "fails")}, axis=1
     )
     out["unstable"] = judged.map(len) > 1
-    return out.drop(columns="n")
+    return out
 
 
 def main() -> None:
@@ -97,6 +100,11 @@ def main() -> None:
     # the config it measured, less the seed: a run of the same config reads these rows
     table.insert(0, "config", config_digest(load([ROOT / c for c in args.config], {})))
     table.to_csv(args.out, index=False)
+    # the code and numerics that made it: tests/test_recorded.py checks them
+    config = load([ROOT / c for c in args.config], {})
+    args.out.with_suffix(".json").write_text(
+        json.dumps({**record(config), "seeds": args.seeds}, indent=1) + "\n"
+    )
     n = int(table["unstable"].sum())
     print(f"{len(table)} compared rows over seeds {args.seeds}: {n} unstable -> {args.out}")
 

@@ -2,12 +2,17 @@
 for tests that judge a real run without running it (tests/test_paper_degenerate.py).
 
     python bench/snapshot_run.py results/mnist5k tests/data/default_run --config config.yaml
+
+Run it on a run made by the code of this checkout (a finished `make run` of it): the snapshot's
+provenance.json records that code's hashes (advsal.provenance.table_code) and the numerics every
+job logged, and tests/test_recorded.py fails once any rule feeding a table changes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +20,15 @@ from advsal.config import resolve
 from advsal.paper import run_setting
 from advsal.paper.compare import run_tables
 from advsal.plan.instances import complete
+from advsal.provenance import record
+
+
+def numerics_of(run: Path) -> set[str]:
+    """The numerics every torch job of a run logged (advsal.runtime.setup's line)."""
+    found = set()
+    for log in run.glob("logs/**/*.log"):
+        found |= set(re.findall(r"INFO numerics (\w+)", log.read_text(errors="replace")))
+    return found
 
 
 def main() -> None:
@@ -30,8 +44,16 @@ def main() -> None:
             dest = args.out / path.relative_to(args.run)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dest)
-    setting = run_setting(complete(resolve(args.config)))
+    config = complete(resolve(args.config))
+    setting = run_setting(config)
     (args.out / "setting.json").write_text(json.dumps(setting, indent=1) + "\n")
+    # the code and numerics that made these tables: tests/test_recorded.py checks them
+    made = numerics_of(args.run)
+    if made != {config["numerics"]}:
+        raise SystemExit(
+            f"{args.run}: jobs ran with numerics {made}, the config says {config['numerics']}"
+        )
+    (args.out / "provenance.json").write_text(json.dumps(record(config), indent=1) + "\n")
     print(f"{args.run} -> {args.out}: {sum(1 for _ in args.out.rglob('*.csv'))} tables")
 
 

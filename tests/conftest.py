@@ -1,10 +1,16 @@
 from __future__ import annotations
 
-import pytest
+from advsal import numerics
 
-from advsal.data import load_dataset
-from advsal.training import as_float
-from tests.helpers import train_small
+# the tests' own process runs torch at the pipeline's default numerics (portable: AVX2 kernels),
+# set before torch loads (the imports below load it)
+numerics.apply("portable")
+
+import pytest  # noqa: E402
+
+from advsal.data import load_dataset  # noqa: E402
+from advsal.training import as_float  # noqa: E402
+from tests.helpers import train_small  # noqa: E402
 
 
 @pytest.fixture(scope="session")

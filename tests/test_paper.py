@@ -233,7 +233,7 @@ def test_best_depth_holds_where_the_papers_depth_is_among_the_best(best, verdict
     assert row["verdict"] == verdict and row["reproduced"] == best
 
 
-def _adaptive(value, detector="metzen"):
+def _adaptive(value, detector="metzen", start=0.99):
     return pd.DataFrame(
         [
             {
@@ -242,6 +242,7 @@ def _adaptive(value, detector="metzen"):
                 "detector": detector,
                 "version": "static",
                 "threshold": 0.3,
+                "detectability_sigma0": start,
                 "detectability_min_fooled": value,
                 "sigma_at_min_fooled": 0.3,
                 "accuracy_adv_at_min_fooled": 0.1,
@@ -266,6 +267,14 @@ ADAPTIVE = {
 def test_adaptive_static_detector_near_chance(value, verdict):
     (row,) = judged(ADAPTIVE, {"adaptive": _adaptive(value)})
     assert row["verdict"] == verdict and row["tolerance"] == "≤ 0.6"
+
+
+def test_adaptive_claim_on_a_detector_at_chance_before_the_attack_is_uninformative():
+    """ "The dynamic adversary brings detectability to chance" says nothing of a detector that
+    was at chance before it: out of the counts."""
+    (row,) = judged(ADAPTIVE, {"adaptive": _adaptive(0.5, start=0.55)})
+    assert row["verdict"] == HOLDS and row["basis"] == "uninformative", row
+    assert "at sigma 0 the detector scores 0.550" in row["reason"]
 
 
 def test_adaptive_on_another_detector_is_this_projects_extension_and_nan_is_not_run():
@@ -672,9 +681,37 @@ def test_markdown_gives_each_description_once_then_counts_and_the_mean_of_like_f
     rows = compare(entry, Tables({"table1": frame}, ctx.attack_types), ctx)
     md = comparison_markdown([("p", entry, rows)], "run", ctx)
     assert md.count(COMMON["text"]) == 2  # once per item, not once per row
-    assert "| cells | 2 | 2 | 0 | 0 | 4 | 0 |" in md  # the cifar10 copy: four proxies
-    assert "like-for-like cells: **0.180 (4 cells)**" in md  # (0.02 + 0 + 0.2 + 0.5) / 4
-    assert "| bim | d_clean | 1.00 | 0.50 | -0.500 | ±0.05 | **fails** |" in md
+    assert "| cells | 2 | 2 | 0 | 0 | 0 | 0 | 0 | 4 | 0 |" in md  # the cifar10 copy: four proxies
+    assert "like-for-like cells: **rates 0.180 (4 cells)**" in md  # (0.02 + 0 + 0.2 + 0.5) / 4
+    assert "| bim | d_clean | 1.00 | 0.50 | -0.500 | ±0.05 | **fails** (below) |" in md
+
+
+def test_a_fail_says_its_side_and_a_pair_names_the_member_that_failed():
+    frame = pd.DataFrame(
+        {
+            "detector": "jsd",
+            "attack": ["fgsm", "bim"],
+            "d_adv": [0.97, 0.998],
+            "d_clean": [0.5, 1.0],
+        }
+    )
+    item = {
+        **COMMON,
+        **CELLS,
+        "cells": [
+            {"match": {"attack": "fgsm"}, "d_adv": 0.99, "d_clean": 1.0},
+            {"match": {"attack": "bim"}, "d_adv": 0.90, "d_clean": 1.0},
+        ],
+    }
+    entry = {"paper": "Paper", "setting": {"dataset": "mnist"}, "items": [item]}
+    ctx = Context(SETTING, REF)
+    rows = compare(entry, Tables({"table1": frame}, ctx.attack_types), ctx)
+    side = {(r["where"], r["quantity"]): (r["verdict"], r["side"]) for r in rows}
+    assert side["fgsm", "d_clean"] == (FAILS, "below")
+    assert side["fgsm", "d_adv"] == (FAILS, "with d_clean")  # inside its own band
+    assert side["bim", "d_adv"] == (FAILS, "above")  # the reproduction beats the paper
+    md = comparison_markdown([("p", entry, rows)], "run", ctx)
+    assert "**fails** (with d_clean)" in md and "**fails** (above)" in md
 
 
 def test_write_comparison_end_to_end(tmp_path):

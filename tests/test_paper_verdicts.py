@@ -6,6 +6,7 @@ counts, an unmet 30% rule not run, and the paper's stated protocol against the r
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,7 +15,7 @@ from advsal.paper import load_reference
 from advsal.paper.compare import compare
 from advsal.paper.kinds import CALIBRATED, FAILS, HOLDS, NOT_COMPARABLE, NOT_RUN, Tables
 from advsal.paper.markdown import comparison_markdown, counts
-from advsal.paper.protocol import departures
+from advsal.paper.protocol import departures, unchecked
 from advsal.paper.reference import Context
 from tests.helpers import ROOT, SETTING, paper_rows
 
@@ -326,7 +327,10 @@ def test_claims_across_settings_have_their_own_line(tmp_path):
     assert c["holds"] == 0 and c["across settings"] == "1 / 1"
     md = comparison_markdown([("p", entry, [row])], "run", ctx)
     other = "MNIST where the paper has CIFAR-10"
-    assert f"| `p` | CIFAR-10 | {other} | 0 | 0 | 0 | 1 / 1 | 0 | 0 | – | – |" in md
+    assert (
+        f"| `p` | CIFAR-10 | {other} | 0 | 0 | 0 | 0 | 0 | 0 | 1 / 1 | 0 | 0 | 0 / 0 / 0 | – | – |"
+        in md
+    )
 
 
 # -- the paper's protocol ----------------------------------------------------------------------
@@ -361,6 +365,21 @@ def test_departures_from_the_papers_protocol_are_named_once():
     same["protocol"]["detectors"]["jsd"]["lr"] = 0.0001
     same["protocol"]["attacks"]["cw"]["steps"] = 1000
     assert departures(entry, Context(same, REF)) == []
+    # what the paper states nothing of is said, not passed over
+    setting["protocol"]["detector_images"] = 300
+    assert "detectors trained on 300 training images and their adversarials" in "; ".join(
+        departures(entry, Context(setting, REF))
+    )
+    vague = {**entry, "protocol": {"source": "Sec. 4"}}
+    blind = unchecked(vague, Context(setting, REF))
+    assert blind == [
+        "the network: MNIST-NET is matched by the architecture's name; its layers are not "
+        "checked against the paper's",
+        "training images: the paper gives no count",
+        "detector training images: 300 and their adversarials here "
+        "(attack_options.train_limit); the paper gives no count",
+        "attack steps: the paper gives none",
+    ]
 
 
 # -- computed bands ----------------------------------------------------------------------------
@@ -453,46 +472,112 @@ def test_zhang_cifar10_jsma_and_fgsm_do_not_generalise_to_each_other(level, verd
     assert len(rows) == 2 and {r["verdict"] for r in rows} == {verdict}
 
 
-def test_rows_unstable_across_seeds_are_marked_only_for_the_config_measured(tmp_path):
-    from advsal.paper.spread import config_digest, mark_unstable, unstable_rows
+def _spread_file(tmp_path, config, rows) -> Path:
+    from advsal.paper.spread import config_digest
+
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "config", config_digest(config))
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    return tmp_path / "s.csv"
+
+
+def test_unstable_and_unmeasured_rows_leave_the_counts_only_for_the_config_measured(tmp_path):
+    from advsal.paper.markdown import counts
+    from advsal.paper.spread import mark_unstable, spread_rows
 
     config = {"seed": 0, "dataset": {"name": "mnist5k"}}
-    spread = pd.DataFrame(
-        {
-            "config": [config_digest({**config, "seed": 2}), config_digest(config)],
-            "paper": "p",
-            "target": "Table 1",
-            "where": ["fgsm", "bim"],
-            "quantity": "d_adv",
-            "min": [0.95, 0.97],
-            "max": [0.99, 0.99],
-            "std": [0.02, 0.01],
-            "verdict_seed0": ["holds", "holds"],
-            "verdict_seed1": ["fails", "holds"],
-            "unstable": [True, False],
-        }
-    )
-    spread.to_csv(tmp_path / "s.csv", index=False)
-    found = unstable_rows(config, tmp_path / "s.csv")
-    assert [u["where"] for u in found] == ["fgsm"]  # the seed is not part of the config
-    assert unstable_rows({**config, "dataset": {"name": "mnist"}}, tmp_path / "s.csv") == []
+    common = {"paper": "p", "group": 0, "target": "Table 1", "quantity": "d_adv", "place": 0}
+    path = _spread_file(
+        tmp_path,
+        {**config, "seed": 2},  # the seed is not part of what the spread measured
+        [
+            {**common, "where": "fgsm", "min": 0.95, "max": 0.99, "std": 0.02,
+             "verdict_seed0": "holds", "verdict_seed1": "fails", "unstable": True},
+            {**common, "where": "bim", "min": 0.97, "max": 0.99, "std": 0.01,
+             "verdict_seed0": "holds", "verdict_seed1": "holds", "unstable": False},
+        ],
+    )  # fmt: skip
+    spread = spread_rows(config, path)
+    assert [(u["where"], u["unstable"]) for u in spread] == [("fgsm", True), ("bim", False)]
+    assert spread_rows({**config, "dataset": {"name": "mnist"}}, path) == []
+
+    def rows():
+        return [
+            {"target": "Table 1", "group": 0, "where": w, "quantity": "d_adv", "reason": "",
+             "verdict": HOLDS, "basis": "like-for-like", "pooled": True, "cell": True}
+            for w in ("fgsm", "bim", "mim")
+        ]  # fmt: skip
+
+    marked = rows()
+    assert mark_unstable("p", marked, spread, counted=("like-for-like",)) == 2
+    assert [r["basis"] for r in marked] == ["unstable", "like-for-like", "unmeasured"]
+    assert "seed0 holds, seed1 fails" in marked[0]["reason"] and "0.95-0.99" in marked[0]["reason"]
+    assert "stability unknown" in marked[2]["reason"] and not marked[2]["pooled"]
+    c = counts(marked)
+    assert (c["holds"], c["fails"], c["unstable"], c["unmeasured"]) == (1, 0, 1, 1)
+    # a config without a spread is counted as one seed: nothing leaves the counts
+    alone = rows()
+    assert mark_unstable("p", alone, [], counted=("like-for-like",)) == 0
+    assert counts(alone)["holds"] == 3
+
+
+def test_the_unstable_mark_lands_on_its_own_item_where_two_share_target_and_quantity(tmp_path):
+    """The 2020 paper's Fig. 2: a ranking claim (item 4) and "SPD outperforms" (item 5) share
+    paper, target, where and quantity; only the ranking claim varies with the seed."""
+    from advsal.paper.spread import mark_unstable, spread_rows
+
+    config = {"dataset": {"name": "mnist5k"}}
+    common = {
+        "paper": "saliency2020_mnist",
+        "target": "Fig. 2",
+        "where": "bim",
+        "quantity": "detection rate gap",
+        "place": 0,
+        "min": 0.0,
+        "max": 0.1,
+        "std": 0.05,
+    }
+    path = _spread_file(
+        tmp_path,
+        config,
+        [
+            {**common, "group": 4, "verdict_seed0": "holds", "verdict_seed1": "fails",
+             "unstable": True},
+            {**common, "group": 5, "verdict_seed0": "holds", "verdict_seed1": "holds",
+             "unstable": False},
+        ],
+    )  # fmt: skip
     rows = [
-        {"target": "Table 1", "where": w, "quantity": "d_adv", "reason": ""}
-        for w in ("fgsm", "bim")
-    ]
-    assert mark_unstable("p", rows, found) == 1
-    assert rows[0]["unstable"] and "seed0 holds, seed1 fails" in rows[0]["reason"]
-    assert not rows[1]["unstable"] and rows[1]["reason"] == ""
+        {"target": "Fig. 2", "group": g, "where": "bim", "quantity": "detection rate gap",
+         "reason": "", "verdict": HOLDS, "basis": "like-for-like", "pooled": False, "cell": False}
+        for g in (5, 4)
+    ]  # fmt: skip
+    mark_unstable("saliency2020_mnist", rows, spread_rows(config, path), ("like-for-like",))
+    assert [r["basis"] for r in rows] == ["like-for-like", "unstable"]
+
+
+def test_a_plot_setting_does_not_move_what_the_spread_was_measured_for():
+    from advsal.config import load
+    from advsal.paper.spread import config_digest
+
+    base = load([ROOT / "config.yaml"], {})
+    drawn = load([ROOT / "config.yaml"], {"plots": {"dpi": 50}})
+    assert drawn["plots"] != base["plots"]
+    assert config_digest(drawn) == config_digest(base)
+    assert config_digest(load([ROOT / "config.yaml"], {"numerics": "native"})) != config_digest(
+        base
+    )
 
 
 def test_the_default_config_is_the_one_its_seed_spread_measured():
     """A schema default or a default-config change moves the config's digest, and the default's
-    comparison would silently lose its unstable rows: re-run bench/seed_spread.py then."""
+    comparison would silently count rows the seed decides: re-run bench/seed_spread.py then."""
     from advsal.config import load
-    from advsal.paper.spread import unstable_rows
+    from advsal.paper.spread import spread_rows
 
-    found = unstable_rows(load([ROOT / "config.yaml"], {}), ROOT / "bench" / "seed_spread.csv")
-    assert len(found) >= 10, "bench/seed_spread.csv measured another config: re-run it"
+    found = spread_rows(load([ROOT / "config.yaml"], {}), ROOT / "bench" / "seed_spread.csv")
+    assert len(found) >= 100, "bench/seed_spread.csv measured another config: re-run it"
+    assert sum(u["unstable"] for u in found) >= 5
 
 
 # -- the 2020 paper's Table 5 (CIFAR-10, ASSIRA), threshold behaviour and stronger-attack fits --

@@ -94,3 +94,46 @@ def code_hash(script: str | Path) -> str:
     for f in modules_of(script):
         h.update(f"{f.relative_to(SRC)}\0{_file_digest(f)}\n".encode())
     return h.hexdigest()[:16]
+
+
+# -- results recorded in the repository belong to the code that made them ----------------------
+# scripts whose outputs no compared table reads: figures and the comparison itself
+PRESENTING = ("figure_", "paper_comparison")
+
+
+def table_code(scripts: Path | None = None) -> dict[str, str]:
+    """Per workflow script that feeds a table the comparison reads (every script but figures
+    and the comparison): its own code and its library code, one short hash each; what a record
+    of a run's results (tests/data/default_run, bench/seed_spread.csv) is checked against."""
+    scripts = scripts or SRC.parent / "workflow" / "scripts"
+    out = {}
+    for path in sorted(scripts.glob("*.py")):
+        if path.stem.startswith(PRESENTING):
+            continue
+        own = hashlib.sha256(ast.dump(ast.parse(path.read_text())).encode()).hexdigest()[:16]
+        out[path.stem] = f"{own}.{code_hash(path)}"
+    return out
+
+
+def record(config: dict) -> dict:
+    """What a recorded result must state: the code of every rule that feeds its tables, the
+    numerics its jobs ran with, and the advsal version and commit."""
+    import subprocess
+
+    import advsal
+
+    commit = subprocess.run(
+        ["git", "-C", str(SRC.parent), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "advsal": advsal.__version__,
+        "commit": commit,
+        "numerics": config.get("numerics", "portable"),
+        "code": table_code(),
+    }
+
+
+def stale(recorded: dict) -> list[str]:
+    """The scripts whose code differs from a record's (added, removed or changed)."""
+    now, then = table_code(), recorded.get("code", {})
+    return sorted(k for k in now.keys() | then.keys() if now.get(k) != then.get(k))

@@ -10,7 +10,7 @@ import random
 import sys
 from collections.abc import Iterator
 
-from advsal import gpus
+from advsal import gpus, numerics
 from advsal.errors import AdvsalError
 
 log = logging.getLogger("advsal")
@@ -71,9 +71,11 @@ def setup(seed: int, device: str, threads: int | None, *what):
     """Seed a job from what it computes and pick its device."""
     import torch
 
+    record = numerics.check()  # portable: the kernels the Snakefile asked for, or one line
     dev = pick_device(device)
     seed_everything(job_seed(seed, *what), threads, cuda=dev.type == "cuda")
     log.info("device %s, torch %s, threads %s, job %s", dev, torch.__version__, threads, what)
+    log.info("%s", numerics.describe(record))
     return dev
 
 

@@ -7,9 +7,10 @@ import re
 import sys
 
 from advsal.config import ConfigError, load, locate
+from advsal import numerics
 from advsal.gpus import JOBS_ENV, LOCK_DIR_ENV, default_lock_root, host_gpu_count
 from advsal.paper import check_paper_keys, load_reference, run_setting
-from advsal.paper.spread import unstable_rows
+from advsal.paper.spread import spread_rows
 from advsal.plan import Plan
 from advsal.provenance import code_hash
 from advsal.scheduler import sample_benchmarks_every, stop_replanning
@@ -46,6 +47,10 @@ try:
     PLAN = Plan(_resolved, REFERENCE)
 except ConfigError as err:
     stop(err)
+# every job's torch kernels at one instruction set (advsal.numerics), set before any job starts:
+# jobs inherit the variables, and a job on a cluster parses this file again
+numerics.apply(_resolved["numerics"])
+NUMERICS = _resolved["numerics"]
 config.clear()
 config.update(_resolved)  # as written, with the schema's defaults: options, not instances
 # Read instance settings (an attack's classifier, a detector's saliency or fits) only through PLAN
@@ -125,8 +130,9 @@ wildcard_constraints:
 
 
 def code(script):
-    """The hash of the library code a script runs: an edit there re-runs the rule."""
-    return code_hash(f"{workflow.basedir}/workflow/scripts/{script}.py")
+    """What a job computes with: the hash of the library code its script runs and the numerics
+    (advsal.numerics); an edit there, or the other numerics, re-runs the rule."""
+    return f"{code_hash(f'{workflow.basedir}/workflow/scripts/{script}.py')} {NUMERICS}"
 
 
 def seeded(wc):

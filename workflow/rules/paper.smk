@@ -12,7 +12,7 @@ rule paper_comparison:
         paper=PLAN.papers,
         setting=run_setting(PLAN.done),
         run=PLAN.run,
-        unstable=unstable_rows(config),  # bench/seed_spread.csv's rows for this config
+        spread=spread_rows(config),  # bench/seed_spread.csv's rows for this config
         code=code("paper_comparison"),
     log:
         f"{RUN_DIR}/logs/paper_comparison.log",

@@ -7,5 +7,5 @@ inp, p, out = snakemake.input, snakemake.params, snakemake.output
 tables = {k: v for k, v in inp.items() if k != "reference"}
 with log_to(snakemake.log[0]):
     write_comparison(
-        inp.reference, p.paper, tables, p.setting, p.run, out.markdown, out.csv, p.unstable
+        inp.reference, p.paper, tables, p.setting, p.run, out.markdown, out.csv, p.spread
     )

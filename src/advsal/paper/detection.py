@@ -89,6 +89,53 @@ DETECTOR_KINDS = {
 }
 
 
+# what a degenerate detector gives: (share of adversarials flagged, share of clean flagged)
+DEGENERATE_DECISIONS = {
+    "never flags": (0.0, 0.0),
+    "always flags": (1.0, 1.0),
+    "flips a coin": (0.5, 0.5),
+}
+
+
+def _inside(value: float, lower, upper) -> bool:
+    return lower is not None and upper is not None and lower - 1e-9 <= value <= upper + 1e-9
+
+
+def uninformative_pair(adv: dict, clean: dict, clean_passed: bool) -> str:
+    """Why a published pair (detection rate, false alarms or clean pass rate) cannot tell a
+    detector from a degenerate one: some degenerate detector's pair lies inside both bands."""
+    lo, hi = clean["lower"], clean["upper"]
+    if clean_passed and lo is not None and hi is not None:
+        lo, hi = 1.0 - hi, 1.0 - lo
+    for what, (a, c) in DEGENERATE_DECISIONS.items():
+        if _inside(a, adv["lower"], adv["upper"]) and _inside(c, lo, hi):
+            return (
+                f"uninformative: a detector that {what} ({a:g} of the adversarials, {c:g} of the "
+                "clean images flagged) is inside both bands"
+            )
+    return ""
+
+
+def uninformative_rate(rate: dict, false_alarm_bound: float) -> str:
+    """A detection rate published alone, held with a false-alarm bound: uninformative where a
+    degenerate detector that passes the bound (one that never flags, at least) is inside."""
+    for what, (a, c) in DEGENERATE_DECISIONS.items():
+        if c <= false_alarm_bound + 1e-9 and _inside(a, rate["lower"], rate["upper"]):
+            return (
+                f"uninformative: a detector that {what} ({a:g} of the adversarials flagged, "
+                f"false alarms {c:g}) is inside the band"
+            )
+    return ""
+
+
+def uninformative_score(score: dict) -> str:
+    """An accuracy on clean and adversarial images together, or an AUC: uninformative where
+    chance (0.5, what every degenerate detector scores) is inside its band."""
+    if _inside(0.5, score["lower"], score["upper"]):
+        return "uninformative: chance (0.5, what a degenerate detector scores) is inside the band"
+    return ""
+
+
 def about_detector(item: dict, column: str | None) -> bool:
     """Whether a row of ``item`` that reads ``column`` judges a detector."""
     if item["kind"] in DETECTOR_KINDS:
@@ -141,6 +188,48 @@ def degenerate_reasons(frames: dict, bound: float) -> dict[str, str]:
     return out
 
 
+def degenerate_fits(frames: dict, bound: float) -> dict[tuple[str, str], dict[str, str]]:
+    """(detector, attack) -> {eps: why} for each own fit of that detector on that attack whose
+    Youden's J is at most ``bound``: a detector that works on one attack and is a coin on
+    another is degenerate on that fit alone, and no row about the fit holds."""
+    fits = own_fits(frames).dropna(subset=["j"])
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for _, f in fits.iterrows():
+        if f["j"] <= bound + 1e-9:
+            eps = "" if str(f["eps"]) in ("", "none", "nan") else str(f["eps"])
+            where = f"{f['attack']}{f' eps {eps}' if eps else ''}"
+            out.setdefault((str(f["detector"]), str(f["attack"])), {})[_eps_token(eps)] = (
+                f"degenerate fit: {f['detector']} fitted to {where} flags {f['j']:+.2f} more of "
+                f"its adversarials than of the clean images (J <= {bound:g})"
+            )
+    return out
+
+
+def fit_degenerate(
+    fits: dict[tuple[str, str], dict[str, str]], frames: dict, keys: dict
+) -> str | None:
+    """Why the fit a row is about is degenerate, or None: the row's detector and attack (the
+    one fitted to) and, where the row names it, the budget; without a budget, every own fit of
+    that detector on that attack must be degenerate."""
+    det, attack = keys.get("detector"), keys.get("attack")
+    bad = fits.get((str(det), str(attack)))
+    if not bad:
+        return None
+    eps = keys.get("eps")
+    if eps is not None and str(eps) not in ("", "none"):
+        return bad.get(_eps_token(eps))
+    own = own_fits(frames)
+    mine = own[(own["detector"].astype(str) == str(det)) & (own["attack"].astype(str) == attack)]
+    return next(iter(bad.values())) if len(bad) >= len(mine) else None
+
+
+def _eps_token(eps) -> str:
+    try:
+        return repr(float(eps))
+    except (TypeError, ValueError):
+        return str(eps)
+
+
 # -- the degenerate-run test's rewrite ----------------------------------------------------------
 def _decisions(kind: str, n: int, rng: np.random.Generator, images: np.ndarray):
     """Detection rate and false-alarm rate per row of a detector that always says clean,
@@ -151,12 +240,15 @@ def _decisions(kind: str, n: int, rng: np.random.Generator, images: np.ndarray):
         return np.ones(n), np.ones(n)
     if kind == "coin":
         return rng.binomial(images, 0.5) / images, rng.binomial(images, 0.5) / images
-    raise ValueError(f"unknown degenerate detector {kind!r}: clean, adversarial or coin")
+    if kind == "perfect":  # not degenerate: every adversarial flagged, no clean image
+        return np.ones(n), np.zeros(n)
+    raise ValueError(f"unknown degenerate detector {kind!r}: clean, adversarial, coin or perfect")
 
 
-def degenerate_tables(frames: dict, kind: str, seed: int = 0) -> dict:
+def degenerate_tables(frames: dict, kind: str, seed: int = 0, where=None) -> dict:
     """The run's tables with every detector's decisions replaced by a degenerate detector's
-    (``kind``: clean, adversarial or coin); every other column as it was."""
+    (``kind``: clean, adversarial or coin; ``perfect`` for the contrast); every other column as
+    it was. ``where(name, frame)``: a boolean mask of the rows to replace (default: all)."""
     rng = np.random.default_rng(seed)
     out = {}
     for name, frame in frames.items():
@@ -164,6 +256,17 @@ def degenerate_tables(frames: dict, kind: str, seed: int = 0) -> dict:
         if rates is None or frame is None or not len(frame):
             out[name] = frame
             continue
+        if where is not None:
+            mask = np.asarray(where(name, frame), dtype=bool)
+            if not mask.any():
+                out[name] = frame
+                continue
+            if not mask.all():
+                part = degenerate_tables({name: frame[mask]}, kind, seed)[name]
+                merged = frame.copy()
+                merged.loc[mask, part.columns] = part
+                out[name] = merged
+                continue
         frame = frame.copy()
         n = len(frame)
         images = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from advsal.paper.protocol import departures
+from advsal.paper.protocol import departures, unchecked
 
 LEGEND = (
     "Verdicts: **holds** / **fails**: like-for-like (the run's dataset, network, resolution and "
@@ -17,9 +17,14 @@ LEGEND = (
     "settings were tuned to hit; **not comparable**: a proxy on another setting, this project's "
     "extension, a value true by construction or one the paper does not publish (what it would "
     "say is in the note); **not run**: the table, row or value is missing here (the note says "
-    "why). Only like-for-like rows enter the counts, and only like-for-like cells the mean "
-    "|reproduced - published|; claims judged across settings are counted on their own line, and "
-    "a measurement shown in several rows counts once."
+    "why); **unstable**: like-for-like, but its holds / fails differs between seeds of this "
+    "config (the seeds' verdicts and the range in the note); **unmeasured**: like-for-like, but "
+    "this config's seed spread has not measured the row, so its stability is unknown; "
+    "**uninformative**: like-for-like, but a degenerate detector's value (never flags, always "
+    "flags, a coin: chance) is inside the cell's band, so the band cannot tell. Only "
+    "like-for-like rows whose verdict no seed changes enter the counts, and only such cells the "
+    "mean |reproduced - published|; claims judged across settings are counted on their own "
+    "line, and a measurement shown in several rows counts once."
 )
 
 
@@ -52,6 +57,12 @@ def run_line(ctx) -> str:
         c = s["certified"]
         side = f"{c['side']} x {c['side']}"
         out += f"; certified two-layer nets on {side} images, L_flow <= {c['flow_budget']:g}"
+    numerics = s.get("numerics", "portable")
+    out += (
+        "; numerics portable (torch's kernels at AVX2: the same numbers on any x86-64 host)"
+        if numerics == "portable"
+        else "; numerics native (the host's kernels: numbers move with the CPU)"
+    )
     return out + "."
 
 
@@ -63,6 +74,9 @@ def counts(rows: list[dict]) -> dict:
     return {
         "holds": sum(r["verdict"] == "holds" for r in counted),
         "fails": sum(r["verdict"] == "fails" for r in counted),
+        "unstable": sum(r.get("basis") == "unstable" for r in rows),
+        "unmeasured": sum(r.get("basis") == "unmeasured" for r in rows),
+        "uninformative": sum(r.get("basis") == "uninformative" for r in rows),
         "calibrated": sum(r["verdict"] == "calibrated" for r in rows),
         "across settings": f"{sum(r['verdict'] == 'holds' for r in across)} / {len(across)}"
         if across
@@ -72,27 +86,53 @@ def counts(rows: list[dict]) -> dict:
     }
 
 
-COUNT_COLUMNS = ("holds", "fails", "calibrated", "across settings", "not comparable", "not run")
+COUNT_COLUMNS = (
+    "holds",
+    "fails",
+    "unstable",
+    "unmeasured",
+    "uninformative",
+    "calibrated",
+    "across settings",
+    "not comparable",
+    "not run",
+)
 
 
 def mean_line(rows: list[dict]) -> str:
-    pooled = [r for r in rows if r["pooled"]]
-    if not pooled:
-        return "–"
-    diffs = [abs(r["reproduced"] - r["published"]) for r in pooled]
-    return f"{sum(diffs) / len(diffs):.3f} ({len(pooled)} cells)"
+    """The mean |reproduced - published| per scale (rates apart from distances and ratios)."""
+    parts = []
+    for name in ("rate", "other"):
+        pooled = [r for r in rows if r["pooled"] and r.get("scale", "rate") == name]
+        if pooled:
+            diffs = [abs(r["reproduced"] - r["published"]) for r in pooled]
+            what = "rates" if name == "rate" else "other quantities"
+            parts.append(f"{what} {sum(diffs) / len(diffs):.3f} ({len(pooled)} cells)")
+    return "; ".join(parts) or "–"
+
+
+def holds_by(rows: list[dict]) -> str:
+    """The counted holds by what decided them: a computed band, a stated tolerance, a claim."""
+    held = [r for r in rows if r.get("basis") == "like-for-like" and r["verdict"] == "holds"]
+    n = Counter(r.get("decided_by") or "claim" for r in held)
+    return f"{n['band']} / {n['tolerance']} / {n['claim']}"
 
 
 def overview_lines(sections, ctx) -> list[str]:
     """The first screen: one line per paper."""
-    head = ["paper", "published on", "this run", *COUNT_COLUMNS, "mean |diff|", "departures"]
+    head = ["paper", "published on", "this run", *COUNT_COLUMNS]
+    head += ["holds by band / tolerance / claim", "mean |diff|", "departures"]
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for key, entry, rows in sections:
         c = counts(rows)
         cols = [f"`{key}`", ctx.label(entry["setting"]), _this_run(entry, rows)]
         cols += [str(c[k]) for k in COUNT_COLUMNS]
-        deps = len(departures(entry, ctx)) if entry.get("protocol") else "–"
-        lines.append("| " + " | ".join([*cols, mean_line(rows), str(deps)]) + " |")
+        deps = (
+            f"{len(departures(entry, ctx))} + {len(unchecked(entry, ctx))} unchecked"
+            if entry.get("protocol")
+            else "–"
+        )
+        lines.append("| " + " | ".join([*cols, holds_by(rows), mean_line(rows), str(deps)]) + " |")
     return lines + [""]
 
 
@@ -102,7 +142,7 @@ def _this_run(entry: dict, rows: list[dict]) -> str:
     own = [r for r in rows if not entry["items"][r["group"]].get("setting")]
     found = Counter(r["setting"] for r in own if r.get("setting"))
     if not found:
-        return "the paper's"
+        return "the paper's dataset, network name and budgets"
     (common, n), *rest = found.most_common()
     return common + (f" (and {len(rest)} other settings)" if rest else "")
 
@@ -113,9 +153,15 @@ def departure_lines(entry: dict, ctx) -> list[str]:
     found = departures(entry, ctx)
     source = entry["protocol"]["source"]
     if not found:
-        return [f"No departure from the paper's stated protocol ({source}).", ""]
-    head = f"Departures from the paper's stated protocol ({source}):"
-    return [head, "", *(f"- {d}" for d in found), ""]
+        lines = [f"No departure from the paper's stated protocol ({source}).", ""]
+    else:
+        head = f"Departures from the paper's stated protocol ({source}):"
+        lines = [head, "", *(f"- {d}" for d in found), ""]
+    blind = unchecked(entry, ctx)
+    if blind:
+        lines += ["Not checked (the paper does not say, or only by name):", ""]
+        lines += [*(f"- {d}" for d in blind), ""]
+    return lines
 
 
 def summary_lines(rows: list[dict]) -> list[str]:
@@ -149,15 +195,29 @@ def summary_lines(rows: list[dict]) -> list[str]:
     names = {r["degenerate"] for r in rows if r.get("degenerate")}
     if names:
         lines += ["", f"Degenerate here: {', '.join(sorted(names))} (no row about them holds)."]
-    shaky = sum(bool(r.get("unstable")) for r in rows)
+    shaky = sum(r.get("basis") == "unstable" for r in rows)
     if shaky:
         lines += [
             "",
             f"Unstable across seeds: {shaky} row{'s' if shaky != 1 else ''} whose verdict "
-            "differs between seeds of this config (bench/seed_spread.py; each row's note gives "
-            "the verdicts and the spread).",
+            "differs between seeds of this config, outside the counts and the mean "
+            "(bench/seed_spread.py; each row's note gives the verdicts and the range).",
         ]
     return lines + [""]
+
+
+def spread_line(spread: bool) -> str:
+    """What the counts stand on: the seeds of this config's spread, or one seed."""
+    if spread:
+        return (
+            "Counted: like-for-like rows whose verdict is the same at every seed of this "
+            "config's seed spread (bench/seed_spread.csv); rows it finds unstable, or has not "
+            "measured, are outside holds / fails and the mean."
+        )
+    return (
+        "No seed spread was measured for this config: holds / fails are of this one seed "
+        "(`python bench/seed_spread.py --config <this config>` measures one)."
+    )
 
 
 def band_note(spec: dict, rows: list[dict]) -> str:
@@ -232,6 +292,10 @@ def item_lines(item: dict, rows: list[dict], published: dict, ctx) -> list[str]:
             else f"{r['reproduced'] - r['published']:+.3f}"
         )
         mark = {"fails": "**fails**"}.get(r["verdict"], r["verdict"])
+        if r["verdict"] == "fails" and r.get("side"):
+            mark += f" ({r['side']})"  # above / below its band, or with the pair member that failed
+        if r.get("basis") in ("unstable", "unmeasured", "uninformative"):
+            mark = f"{r['basis']} ({r['verdict']} here)"
         labels = r.get("labels") or {}
         published = labels.get("published") or fmt(r["published"])
         reproduced = labels.get("reproduced") or fmt(r["reproduced"])
@@ -242,11 +306,12 @@ def item_lines(item: dict, rows: list[dict], published: dict, ctx) -> list[str]:
     return lines + [""]
 
 
-def comparison_markdown(sections, run: str, ctx) -> str:
+def comparison_markdown(sections, run: str, ctx, spread: bool = False) -> str:
     lines = [f"# Paper comparison: {run}", ""]
     if not sections:
         return "\n".join(lines + ["No paper reference chosen (`evaluation.paper` is unset).", ""])
-    lines += [run_line(ctx), "", *overview_lines(sections, ctx), LEGEND, ""]
+    lines += [run_line(ctx), "", *overview_lines(sections, ctx), spread_line(spread), ""]
+    lines += [LEGEND, ""]
     for key, entry, rows in sections:
         lines += [f"## {entry['paper']} (`{key}`)", ""]
         on = entry["setting"]

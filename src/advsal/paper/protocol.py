@@ -19,6 +19,8 @@ def run_protocol(config: dict) -> dict:
 
     return {
         "train_images": split,
+        # the detectors' training set: the first N training images and their adversarials
+        "detector_images": config.get("attack_options", {}).get("train_limit") or split,
         "classifiers": training("classifiers"),
         "detectors": training("detectors"),
         "attacks": {n: {k: s.get(k) for k in ATTACK_KEYS} for n, s in config["attacks"].items()},
@@ -52,6 +54,12 @@ def departures(entry: dict, ctx) -> list[str]:
     for name in spec.get("names", []):
         if name in ours["detectors"]:
             out += _training(f"detector {name}", ours["detectors"][name], spec)
+    theirs, mine = protocol.get("train_images"), ours.get("detector_images")
+    if theirs and mine and mine < theirs:
+        out.append(
+            f"detectors trained on {_num(mine)} training images and their adversarials "
+            f"(attack_options.train_limit) where the paper has {_num(theirs)}"
+        )
     for kind, wanted in (protocol.get("attacks") or {}).items():
         for name, s in ctx.setting["attacks"].items():
             if s["type"] != kind or (network and ctx.network(s["classifier"]) != network):
@@ -73,4 +81,31 @@ def _training(who: str, mine: dict, theirs: dict | None) -> list[str]:
             out.append(
                 f"{who}: {word} {_num(mine.get(key))} where the paper has {_num(theirs[key])}"
             )
+    return out
+
+
+def unchecked(entry: dict, ctx) -> list[str]:
+    """What the run cannot check against the paper, listed beside the departures: a network
+    matched by its name alone, image counts and attack steps the paper does not give."""
+    protocol = entry.get("protocol")
+    ours = ctx.setting.get("protocol") or {}
+    if not protocol:
+        return []
+    out = []
+    network = entry["setting"].get("network")
+    if network:
+        out.append(
+            f"the network: {network} is matched by the architecture's name; its layers are "
+            "not checked against the paper's"
+        )
+    if "train_images" not in protocol:
+        out.append("training images: the paper gives no count")
+        mine = ours.get("detector_images")
+        if mine:
+            out.append(
+                f"detector training images: {_num(mine)} and their adversarials here "
+                "(attack_options.train_limit); the paper gives no count"
+            )
+    if not protocol.get("attacks"):
+        out.append("attack steps: the paper gives none")
     return out

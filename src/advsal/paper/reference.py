@@ -109,7 +109,7 @@ def run_setting(config: dict) -> dict:
     """What the comparison must know of a run to tell like-for-like from a proxy: the dataset's
     family and image shape, each classifier's architecture, which classifier each detector and
     attack is on, and Nguyen's certified nets (the paper_comparison rule's param)."""
-    from advsal.data.base import dataset_shape
+    from advsal.data.base import dataset_classes, dataset_shape
 
     ds = config["dataset"]
     shape = dataset_shape(ds)
@@ -118,9 +118,11 @@ def run_setting(config: dict) -> dict:
 
     return {
         "protocol": run_protocol(config),
+        "numerics": config.get("numerics", "portable"),
         "dataset": dataset_family(ds),
         "dataset_name": ds["name"],
         "shape": list(shape) if shape else None,
+        "classes": dataset_classes(ds),
         "test_images": ds.get("split", {}).get("test"),
         "classifiers": {
             n: {"arch": s["arch"], "params": copy.deepcopy(s.get("params", {}))}

@@ -1,8 +1,18 @@
 """Our own seed spread in the comparison: bench/seed_spread.py runs a config at several seeds and
 writes, per compared row, the reproduced value's spread and the verdict at each seed, with the
-digest of the config it measured (every key but the seed). A run of that config reads the rows
-whose verdict differs between seeds (the paper_comparison rule's param) and the comparison marks
-them "unstable": their verdict is the seed's, not the method's."""
+digest of what the numbers depend on (the config but its seed and its presentation). A run of
+that config reads the rows (the paper_comparison rule's param), and the comparison keeps every
+row whose verdict the seed decides out of the counts:
+
+- *unstable*: the spread measured it, and its holds / fails differs between seeds;
+- *unmeasured*: the config has a spread, but not of this row (a row added since): its
+  stability is unknown, so it is not counted either.
+
+A config without any spread (a preset, the tests' config) is counted as one seed and its first
+screen says so. A row is identified by its whole identity (paper, item, target, where, quantity
+and its place among rows that share all of these), so two items that share a target and a
+quantity (the 2020 paper's Fig. 2: a ranking claim and "SPD outperforms") keep their own marks.
+"""
 
 from __future__ import annotations
 
@@ -14,34 +24,53 @@ from pathlib import Path
 from advsal.paper.reference import ROOT
 
 SPREAD = ROOT / "bench" / "seed_spread.csv"
-KEY = ("paper", "target", "where", "quantity")
+KEY = ("paper", "group", "target", "where", "quantity")
+# what a run's numbers do not depend on: its seed (what the spread varies), the figures'
+# settings, the cluster's sizes and where the run is written
+PRESENTATION = ("seed", "plots", "resources", "results", "run")
+UNSTABLE, UNMEASURED = "unstable", "unmeasured"
 
 
 def config_digest(config: dict) -> str:
-    """The config without its seed, as a short digest: what a seed spread was measured for."""
-    rest = {k: v for k, v in config.items() if k != "seed"}
+    """The config but its seed and presentation (:data:`PRESENTATION`), as a short digest: what
+    a seed spread was measured for; a plot setting does not re-plan the comparison."""
+    rest = {k: v for k, v in config.items() if k not in PRESENTATION}
     return hashlib.sha256(json.dumps(rest, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def unstable_rows(config: dict, path: str | Path = SPREAD) -> list[dict]:
-    """The rows a seed spread of this very config (but its seed) found unstable; none where no
-    spread was measured for it. Read with the csv module: the Snakefile asks at every start,
-    and pandas would cost each start half a second."""
+def identity(row: dict, paper: str | None = None) -> tuple[str, ...]:
+    """A compared row's identity but its place among twins (:func:`with_places` adds it)."""
+    values = {**row, "paper": paper or row["paper"]}
+    return tuple(str(values[k]) for k in KEY)
+
+
+def with_places(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Each identity with its place among the identical ones before it (0, 1, ...)."""
+    seen: dict[tuple[str, ...], int] = {}
+    out = []
+    for k in keys:
+        out.append((*k, str(seen.get(k, 0))))
+        seen[k] = seen.get(k, 0) + 1
+    return out
+
+
+def spread_rows(config: dict, path: str | Path = SPREAD) -> list[dict]:
+    """Every row a seed spread of this very config (but its seed and presentation) measured,
+    each with whether it is unstable; none where no spread was measured for it. Read with the
+    csv module: the Snakefile asks at every start, and pandas would cost each start half a
+    second."""
     path = Path(path)
     if not path.exists():
         return []
     digest = config_digest(config)
     with path.open(newline="") as fh:
-        mine = [
-            r
-            for r in csv.DictReader(fh)
-            if r.get("config") == digest and r.get("unstable", "").lower() == "true"
-        ]
+        mine = [r for r in csv.DictReader(fh) if r.get("config") == digest]
     return [
         {
-            **{k: r[k] for k in KEY},
-            "min": float(r["min"]),
-            "max": float(r["max"]),
+            **{k: r[k] for k in (*KEY, "place")},
+            "min": _float(r["min"]),
+            "max": _float(r["max"]),
+            "unstable": r.get("unstable", "").lower() == "true",
             "verdicts": ", ".join(
                 f"{c.removeprefix('verdict_')} {v}"
                 for c, v in r.items()
@@ -52,17 +81,35 @@ def unstable_rows(config: dict, path: str | Path = SPREAD) -> list[dict]:
     ]
 
 
-def mark_unstable(key: str, rows: list[dict], unstable: list[dict]) -> int:
-    """Note the spread on each of one paper's rows that is unstable across seeds; how many."""
-    found = {tuple(u[k] for k in KEY): u for u in unstable if u["paper"] == key}
-    marked = 0
+def _float(text: str) -> float | None:
+    return float(text) if text not in ("", None) else None
+
+
+def mark_unstable(key: str, rows: list[dict], spread: list[dict], counted: tuple[str, ...]) -> int:
+    """Take the rows of one paper whose verdict the seed decides out of the counts: the basis
+    of a counted row (``counted``) becomes :data:`UNSTABLE` or, where the config has a spread
+    but not of this row, :data:`UNMEASURED`; its note says why. How many were taken out."""
     for r in rows:
-        u = found.pop((key, r["target"], str(r["where"]), str(r["quantity"])), None)
-        r["unstable"] = u is not None
-        if u is not None:
-            note = (
-                f"unstable across seeds: {u['verdicts']} (reproduced {u['min']:.3g}-{u['max']:.3g})"
-            )
-            r["reason"] = "; ".join(p for p in (r["reason"], note) if p)
-            marked += 1
-    return marked
+        r["unstable"] = False
+    if not spread:
+        return 0
+    found = {(*identity(u, key), u["place"]): u for u in spread if u["paper"] == key}
+    taken = 0
+    for r, ident in zip(rows, with_places([identity(r, key) for r in rows]), strict=True):
+        u = found.get(ident)
+        if r.get("basis") not in counted:
+            continue
+        if u is None:
+            r["basis"], r["pooled"] = UNMEASURED, False
+            note = "not in this config's seed spread (bench/seed_spread.py): stability unknown"
+        elif u["unstable"]:
+            r["basis"], r["pooled"], r["unstable"] = UNSTABLE, False, True
+            span = ""
+            if u["min"] is not None and u["max"] is not None:
+                span = f" (reproduced {u['min']:.3g}-{u['max']:.3g})"
+            note = f"unstable across seeds: {u['verdicts']}{span}"
+        else:
+            continue
+        r["reason"] = "; ".join(p for p in (r["reason"], note) if p)
+        taken += 1
+    return taken

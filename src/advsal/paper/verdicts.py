@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from advsal.paper.detection import degenerate_reasons
+from advsal.paper.detection import degenerate_fits, degenerate_reasons, fit_degenerate
 from advsal.registry import Registry
 
 HOLDS, FAILS, NOT_COMPARABLE, NOT_RUN = "holds", "fails", "not comparable", "not run"
@@ -45,12 +45,31 @@ class Tables:
     def __init__(self, frames: dict, attack_types: dict, features: int | None = None) -> None:
         self.frames, self.types, self.features = frames, attack_types, features
         self._degenerate: dict[float, dict] = {}
+        self._fits: dict[float, dict] = {}
 
     def degenerate(self, bound: float) -> dict[str, str]:
         """Detector -> why it is degenerate at Youden's J ``bound`` (:mod:`.detection`)."""
         if bound not in self._degenerate:
             self._degenerate[bound] = degenerate_reasons(self.frames, bound)
         return self._degenerate[bound]
+
+    def degenerate_fit(self, bound: float, keys: dict) -> str | None:
+        """Why the fit a row is about (its detector, attack and budget) is degenerate, or None."""
+        if bound not in self._fits:
+            self._fits[bound] = degenerate_fits(self.frames, bound)
+        return fit_degenerate(self._fits[bound], self.frames, keys)
+
+    def clean_accuracy(self, classifier: str) -> float | None:
+        """A classifier's accuracy on the clean test images (tables/attack_accuracy.csv's
+        baseline row), where the run has it."""
+        frame = self.frames.get("attack_accuracy")
+        if frame is None or "classifier" not in frame:
+            return None
+        hit = frame[
+            (frame["classifier"].astype(str) == classifier)
+            & frame["attack"].astype(str).str.startswith("baseline")
+        ]
+        return float(hit["accuracy"].iloc[0]) if len(hit) else None
 
     def get(self, name: str) -> pd.DataFrame | None:
         frame = self.frames.get(name)
@@ -127,6 +146,8 @@ def row(
         "repeat": False,
         "labels": None,
         "margin": None,
+        "side": "",  # a failing cell: "above" / "below" its band, or the pair member that failed
+        "decided_by": "" if cell else "claim",  # a cell: "band" (computed) or "tolerance" (set)
     }
 
 
@@ -174,7 +195,7 @@ def judge(
     else:
         lower, upper, bound = published - tolerance, published + tolerance, f"±{tolerance:g}"
     ok = lower - 1e-9 <= reproduced <= upper + 1e-9
-    return row(
+    out = row(
         where,
         quantity,
         published,
@@ -184,6 +205,10 @@ def judge(
         keys=keys,
         cell=True,
     )
+    if not ok:
+        out["side"] = "above" if reproduced > upper else "below"
+    out["decided_by"] = "band" if width is not None else "tolerance"
+    return out
 
 
 OPS = {"above": ">", "at_least": "≥", "at_most": "≤", "below": "<"}
@@ -212,6 +237,7 @@ def claim(where, quantity, published, reproduced, op, margin=0.0, keys=None, det
     ok = check(reproduced, op, published, margin)
     limit = published + SLACK[op] * margin
     bound = f"{OPS[op]} {limit:g}"
+    condition = f"{OPS[op]} {published:g}"  # what the paper states: a condition, not a value
     out = row(
         where,
         quantity,
@@ -223,6 +249,7 @@ def claim(where, quantity, published, reproduced, op, margin=0.0, keys=None, det
         keys=keys,
     )
     out["margin"] = float(reproduced) - limit if op in ("above", "at_least") else limit - reproduced
+    out["labels"] = {"published": condition}
     return out
 
 
@@ -233,6 +260,9 @@ def gap_claim(where, quantity, gap, band, keys=None, detail="", margin=0.0) -> d
     if missing(gap):
         return not_run(where, quantity, detail or "the run's value is missing (NaN)", 0.0, keys)
     band = max(band, margin)
+    if band <= 0:  # no image count and no margin: any difference, however small, would order
+        why = "no band to tell a tie from an ordering (the run's image count is unknown)"
+        return not_run(where, quantity, join(detail, why), 0.0, keys)
     tied = abs(gap) <= band + 1e-12
     why = f"a tie: the difference is within ±{band:.3f}, not an ordering" if tied else ""
     out = row(
@@ -246,6 +276,7 @@ def gap_claim(where, quantity, gap, band, keys=None, detail="", margin=0.0) -> d
         keys=keys,
     )
     out["margin"] = float(gap) - band
+    out["labels"] = {"published": "> 0 (ahead)"}
     return out
 
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 import pandas as pd
 
 from advsal.paper.bands import band, images_for
-from advsal.paper.detection import DETECTOR_TABLES
+from advsal.paper.detection import (
+    DETECTOR_TABLES,
+    uninformative_pair,
+    uninformative_rate,
+    uninformative_score,
+)
 from advsal.paper.kinds.common import (
     absent,
     eps_sorted,
@@ -117,30 +122,40 @@ def _rates_together(item, rows: list[dict], found, ctx) -> None:
     do; a detection rate published alone holds only where the run's false alarms are at most
     the reference's bound."""
     rates = DETECTOR_TABLES.get(item["table"])
-    if rates is None or not rates.adv:
+    if rates is None:
         return
     by_col = {r["quantity"]: r for r in rows}
+    for col in (*rates.balanced, *rates.auc):  # a score chance also gets cannot tell
+        if col in by_col:
+            by_col[col]["uninformative"] = uninformative_score(by_col[col])
+    if not rates.adv:
+        return
     adv, clean = by_col.get(rates.adv), by_col.get(rates.clean)
     if adv is not None and clean is not None:
+        why = uninformative_pair(adv, clean, rates.clean_passed)
+        adv["uninformative"] = clean["uninformative"] = why
         judged = [r for r in (adv, clean) if r["verdict"] in (HOLDS, FAILS)]
         failed = [r["quantity"] for r in judged if r["verdict"] == FAILS]
         if len(judged) == 2 and failed:
             for r in judged:
                 if r["verdict"] == HOLDS:
-                    r["verdict"] = FAILS
+                    r["verdict"], r["side"] = FAILS, f"with {failed[0]}"
                     r["reason"] = join(
                         r["reason"], f"judged with {failed[0]}, which fails: one detector's pair"
                     )
         return
-    if adv is None or adv["verdict"] != HOLDS:
+    if adv is None:
+        return
+    bound = ctx.detection["false_alarms"]
+    adv["uninformative"] = uninformative_rate(adv, bound)
+    if adv["verdict"] != HOLDS:
         return
     alarms = rates.false_alarms(found)
-    bound = ctx.detection["false_alarms"]
     if alarms is None:
         adv["verdict"] = NOT_RUN
         adv["reason"] = join(adv["reason"], "no false-alarm rate to judge the detection rate with")
     elif alarms > bound + 1e-9:
-        adv["verdict"] = FAILS
+        adv["verdict"], adv["side"] = FAILS, "false alarms"
         adv["reason"] = join(
             adv["reason"],
             f"degenerate: it flags {alarms:.2f} of the clean images (bound {bound:g})",
@@ -197,17 +212,18 @@ def eps_matrix(item, tables, ctx) -> list[dict]:
                 rep = float(hit["accuracy"].iloc[0]) if len(hit) else None
                 label = f"test {float(tests[i]):.4g} x fit {float(fits[j]):.4g}"
                 width = _width(item, pub, hit.iloc[0], "accuracy", ctx) if len(hit) else None
-                rows.append(
-                    judge(
-                        attack,
-                        label,
-                        pub,
-                        rep,
-                        item.get("tolerance"),
-                        keys={**keys, "eps": fits[j]},
-                        width=width,
-                    )
+                got = judge(
+                    attack,
+                    label,
+                    pub,
+                    rep,
+                    item.get("tolerance"),
+                    keys={**keys, "eps": fits[j]},
+                    width=width,
                 )
+                if tests[i] == fits[j]:  # its own fit (off it: the fit's gate, .compare)
+                    got["uninformative"] = uninformative_score(got)
+                rows.append(got)
     return rows
 
 
@@ -238,15 +254,16 @@ def cross_matrix(item, tables, ctx) -> list[dict]:
             elif rule_unmet(hit.iloc[0]):
                 rows.append(not_run(test, label, rule_unmet(hit.iloc[0]), pub, keys, True))
             else:
-                rows.append(
-                    judge(
-                        test,
-                        label,
-                        pub,
-                        float(hit["accuracy"].iloc[0]),
-                        item.get("tolerance"),
-                        keys=keys,
-                        width=_width(item, pub, hit.iloc[0], "accuracy", ctx),
-                    )
+                got = judge(
+                    test,
+                    label,
+                    pub,
+                    float(hit["accuracy"].iloc[0]),
+                    item.get("tolerance"),
+                    keys=keys,
+                    width=_width(item, pub, hit.iloc[0], "accuracy", ctx),
                 )
+                if fit == test:  # its own fit (off it: the fit's gate, .compare)
+                    got["uninformative"] = uninformative_score(got)
+                rows.append(got)
     return rows

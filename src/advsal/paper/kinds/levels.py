@@ -106,18 +106,27 @@ def adaptive(item, tables, ctx) -> list[dict]:
             f"at sigma {r['sigma_at_min' + suffix]:g}, f accuracy "
             f"{r['accuracy_adv_at_min' + suffix]:.2f}, {int(r['n_kept_at_min' + suffix])} kept"
         )
-        rows.append(
-            claim(
-                where,
-                quantity,
-                item["value"],
-                float(value),
-                item["check"],
-                item.get("margin", 0.0),
-                keys,
-                detail,
-            )
+        got = claim(
+            where,
+            quantity,
+            item["value"],
+            float(value),
+            item["check"],
+            item.get("margin", 0.0),
+            keys,
+            detail,
         )
+        # nothing for the adversary to bring down where the detector is at chance before it
+        start, floor = (
+            r.get("detectability_sigma0", float("nan")),
+            0.5 + ctx.detection["youden"] / 2,
+        )
+        if not pd.isna(start) and start <= floor + 1e-9:
+            got["uninformative"] = (
+                f"uninformative: at sigma 0 the detector scores {start:.3f}, at most {floor:g} "
+                "(chance plus half the degeneracy bound): no detection for the adversary to undo"
+            )
+        rows.append(got)
     if not rows:
         rows.append(
             not_run("all", f"min detectability ({version})", f"no {version} rows", item["value"])

@@ -113,12 +113,30 @@ def versus(item, tables, ctx) -> list[dict]:
     both = [x for x in pa.index if x in pb.index]
     if not both:
         return [not_run("all", quantity, f"no attack has both {a} and {b}", share, keys)]
-    wins = [x for x in both if pa[x] >= pb[x] - margin]
-    behind = ", ".join(f"{x} ({pb[x] - pa[x]:+.2f})" for x in both if x not in wins)
+    n = ctx.pair_images
+    if not n:  # a zero band would call any two equal numbers level
+        why = "the run's test-image count is unknown: no band to tell a tie from a difference"
+        return [not_run("all", quantity, why, share, keys)]
+    # an attack where both sit at the ceiling (or both at chance) within two standard errors
+    # cannot show either ahead: a tie there is no evidence for the claim, so it is not a win
+    pinned = [
+        x
+        for x in both
+        if any(
+            abs(pa[x] - level) <= two_se(pa[x], n, level, n)
+            and abs(pb[x] - level) <= two_se(pb[x], n, level, n)
+            for level in (1.0, 0.5)
+        )
+    ]
+    wins = [x for x in both if x not in pinned and pa[x] >= pb[x] - margin]
+    behind = ", ".join(
+        f"{x} ({pb[x] - pa[x]:+.2f})" for x in both if x not in wins and x not in pinned
+    )
     mean = float((pa[both] - pb[both]).mean())
     detail = (
         f"{len(wins)} of {len(both)} ({len(wins) / len(both):.0%}); mean {a} - {b} {mean:+.3f}"
         + (f"; {b} ahead on {behind}" if behind else "")
+        + (f"; not a win, both at the ceiling or at chance: {', '.join(pinned)}" if pinned else "")
     )
     return [claim("all", quantity, share, len(wins) / len(both), op, keys=keys, detail=detail)]
 
