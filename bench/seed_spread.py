@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from advsal.config import load
-from advsal.paper.spread import KEY, config_digest
+from advsal.paper.spread import KEY, config_digest, stable_label
 from advsal.provenance import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +52,14 @@ def run_seed(seed: int, workdir: Path, configs: list[str], cores: int) -> Path:
     return found[0]
 
 
+def read_comparison(path: Path) -> pd.DataFrame:
+    """A paper_comparison.csv with its key columns as the text they hold (no "NA" read as
+    missing, no "8" read as 8.0), so they match the rows a later run marks."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["reproduced"] = pd.to_numeric(frame["reproduced"], errors="coerce")
+    return frame
+
+
 def spread(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:
     """Per compared row: the reproduced value's min, max and std over seeds, each seed's
     verdict, and whether the verdicts differ (only holds / fails count)."""
@@ -60,6 +68,7 @@ def spread(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:
     for seed, frame in frames.items():
         f = frame.copy()
         f[key] = f[key].fillna("").astype(str)
+        f["quantity"] = f["quantity"].map(stable_label)  # the run's numbers out of the key
         f["place"] = f.groupby(key, sort=False).cumcount()  # among rows of one whole identity
         parts.append(f[[*key, "place", "reproduced", "verdict"]].assign(seed=seed))
     long = pd.concat(parts, ignore_index=True)
@@ -68,10 +77,12 @@ def spread(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:
     ).add_prefix("verdict_seed")
     stats = long.groupby([*key, "place"])["reproduced"].agg(["min", "max", "std"])
     out = stats.join(wide).reset_index()
-    judged = out.filter(like="verdict_seed").apply(
-        lambda r: {v for v in r if v in ("holds", "fails")}, axis=1
-    )
-    out["unstable"] = judged.map(len) > 1
+    # unstable: holds at one seed and fails at another, or judged at one seed and not at
+    # another (not run, not comparable), or absent at a seed (its where names a measured value)
+    seen = out.filter(like="verdict_seed")
+    judged = seen.apply(lambda r: {v for v in r if v in ("holds", "fails")}, axis=1)
+    other = seen.apply(lambda r: any(v not in ("holds", "fails") for v in r), axis=1)
+    out["unstable"] = (judged.map(len) > 1) | ((judged.map(len) > 0) & other)
     return out
 
 
@@ -93,7 +104,7 @@ def main() -> None:
     args = ap.parse_args()
     have = {int(k): Path(v) for k, v in (h.split("=", 1) for h in args.have)}
     frames = {
-        s: pd.read_csv(have.get(s) or run_seed(s, args.workdir, args.config, args.cores))
+        s: read_comparison(have.get(s) or run_seed(s, args.workdir, args.config, args.cores))
         for s in args.seeds
     }
     table = spread(frames)
@@ -103,7 +114,7 @@ def main() -> None:
     # the code and numerics that made it: tests/test_recorded.py checks them
     config = load([ROOT / c for c in args.config], {})
     args.out.with_suffix(".json").write_text(
-        json.dumps({**record(config), "seeds": args.seeds}, indent=1) + "\n"
+        json.dumps({**record(config, comparison=True), "seeds": args.seeds}, indent=1) + "\n"
     )
     n = int(table["unstable"].sum())
     print(f"{len(table)} compared rows over seeds {args.seeds}: {n} unstable -> {args.out}")

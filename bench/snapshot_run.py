@@ -37,8 +37,8 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--config", nargs="+", default=["config.yaml"])
     args = ap.parse_args()
-    if args.out.exists():
-        shutil.rmtree(args.out)
+    for old in ("tables", "attacks"):  # what a run writes; the folder's README stays
+        shutil.rmtree(args.out / old, ignore_errors=True)
     for paths in run_tables(args.run).values():
         for path in paths:
             dest = args.out / path.relative_to(args.run)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import os
+
 from advsal import numerics
 
 # the tests' own process runs torch at the pipeline's default numerics (portable: AVX2 kernels),
 # set before torch loads (the imports below load it)
-numerics.apply("portable")
+numerics.apply(os.environ.get(numerics.MODE_ENV, "portable"))  # native on a host without AVX2
 
 import pytest  # noqa: E402
 

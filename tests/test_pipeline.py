@@ -292,6 +292,22 @@ def test_rerun_is_a_noop_and_plot_change_reruns_only_figures(run):
 
 
 @pytest.mark.slow
+def test_every_torch_job_ran_portable_numerics_and_native_reruns_them(run):
+    """The Snakefile sets the portable kernels for every job (advsal.numerics); each torch job
+    checked and logged them, the comparison names them, and switching to native re-plans."""
+    work, r = run
+    logs = [p.read_text() for p in (r / "logs").rglob("*.log")]
+    torch_jobs = [t for t in logs if " INFO device " in t]
+    assert len(torch_jobs) > 20
+    line = "numerics portable: ATen AVX2, oneDNN at most AVX2, MKL branch COMPATIBLE"
+    assert all(line in t for t in torch_jobs)
+    assert "numerics portable" in (r / "paper_comparison.md").read_text()
+    dry = snakemake(work, "-n", "--config", "numerics=native")
+    jobs = job_stats(dry.stdout + dry.stderr)
+    assert jobs.get("train_classifier") and jobs.get("attack") and jobs.get("figure_paper")
+
+
+@pytest.mark.slow
 def test_contrastive_detection_one_clean_fit_and_paired_tables(run):
     """Nguyen 2018 Tables 1-4: one fit on clean masks scored on every attack, and pair by pair
     on its `paired` attacks, direct and transferred."""

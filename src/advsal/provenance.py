@@ -115,9 +115,17 @@ def table_code(scripts: Path | None = None) -> dict[str, str]:
     return out
 
 
-def record(config: dict) -> dict:
-    """What a recorded result must state: the code of every rule that feeds its tables, the
-    numerics its jobs ran with, and the advsal version and commit."""
+def comparison_code() -> str:
+    """The paper comparison's code and its reference file, one short hash: a seed spread's
+    verdicts are theirs."""
+    scripts = SRC.parent / "workflow"
+    ref = hashlib.sha256((scripts / "paper_reference.yaml").read_bytes()).hexdigest()[:16]
+    return f"{code_hash(scripts / 'scripts' / 'paper_comparison.py')}.{ref}"
+
+
+def record(config: dict, comparison: bool = False) -> dict:
+    """What a recorded result must state: the code of every rule that feeds its tables (and,
+    for verdicts, the comparison's), the numerics its jobs ran with, the version and commit."""
     import subprocess
 
     import advsal
@@ -130,10 +138,14 @@ def record(config: dict) -> dict:
         "commit": commit,
         "numerics": config.get("numerics", "portable"),
         "code": table_code(),
+        **({"comparison": comparison_code()} if comparison else {}),
     }
 
 
 def stale(recorded: dict) -> list[str]:
     """The scripts whose code differs from a record's (added, removed or changed)."""
     now, then = table_code(), recorded.get("code", {})
-    return sorted(k for k in now.keys() | then.keys() if now.get(k) != then.get(k))
+    out = sorted(k for k in now.keys() | then.keys() if now.get(k) != then.get(k))
+    if "comparison" in recorded and recorded["comparison"] != comparison_code():
+        out.append("paper_comparison (its library or workflow/paper_reference.yaml)")
+    return out

@@ -64,6 +64,8 @@ def chance_classifier(row: dict, tables: Tables, ctx: Context) -> str:
     clf = keys.get("classifier")
     if clf is None and keys.get("detector") in ctx.setting["detectors"]:
         clf = ctx.setting["detectors"][keys["detector"]]["classifier"]
+    if clf is None and keys.get("attack") in ctx.setting["attacks"]:
+        clf = ctx.setting["attacks"][keys["attack"]]["classifier"]
     if clf is None:  # an item that names no network is about the paper's f: the run's first
         clf = next(iter(ctx.setting["classifiers"]), None)
     classes = ctx.setting.get("classes")
@@ -98,12 +100,12 @@ def gate(row: dict, item: dict, tables: Tables, ctx: Context) -> dict:
     name = next((n for n in dict.fromkeys(names) if n in bad), None)
     if name is not None:
         why = bad[name]
+        row["degenerate"] = name
     else:  # a detector that works on some fits: is this row's own fit one where it is a coin?
         why = tables.degenerate_fit(ctx.detection["youden"], keys)
         if why is None:
             return row
-        name = keys.get("detector")
-    row["degenerate"] = name
+        row["degenerate_fit"] = f"{keys.get('detector')} on {keys.get('attack')}"
     if row["verdict"] == HOLDS:
         chance = row["cell"] and row["published"] is not None and row["lower"] is not None
         chance = chance and row["lower"] - 1e-9 <= 0.5 <= row["upper"] + 1e-9

@@ -195,6 +195,13 @@ def summary_lines(rows: list[dict]) -> list[str]:
     names = {r["degenerate"] for r in rows if r.get("degenerate")}
     if names:
         lines += ["", f"Degenerate here: {', '.join(sorted(names))} (no row about them holds)."]
+    fits = {r["degenerate_fit"] for r in rows if r.get("degenerate_fit")}
+    if fits:
+        lines += [
+            "",
+            f"Degenerate fits here: {', '.join(sorted(fits))} (no row about those fits holds; "
+            "the detectors' other fits are judged as usual).",
+        ]
     shaky = sum(r.get("basis") == "unstable" for r in rows)
     if shaky:
         lines += [

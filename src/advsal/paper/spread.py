@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from advsal.paper.reference import ROOT
@@ -26,7 +27,8 @@ from advsal.paper.reference import ROOT
 SPREAD = ROOT / "bench" / "seed_spread.csv"
 KEY = ("paper", "group", "target", "where", "quantity")
 # what a run's numbers do not depend on: its seed (what the spread varies), the figures'
-# settings, the cluster's sizes and where the run is written
+# settings, the cluster's sizes (but the threads: CPU kernels sum in their order) and where the
+# run is written
 PRESENTATION = ("seed", "plots", "resources", "results", "run")
 UNSTABLE, UNMEASURED = "unstable", "unmeasured"
 
@@ -35,13 +37,33 @@ def config_digest(config: dict) -> str:
     """The config but its seed and presentation (:data:`PRESENTATION`), as a short digest: what
     a seed spread was measured for; a plot setting does not re-plan the comparison."""
     rest = {k: v for k, v in config.items() if k not in PRESENTATION}
+    rest["threads"] = (config.get("resources") or {}).get("threads")
     return hashlib.sha256(json.dumps(rest, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def identity(row: dict, paper: str | None = None) -> tuple[str, ...]:
-    """A compared row's identity but its place among twins (:func:`with_places` adds it)."""
+    """A compared row's identity but its place among twins (:func:`with_places` adds it); the
+    run's own numbers in a quantity's label are left out (:func:`stable_label`)."""
     values = {**row, "paper": paper or row["paper"]}
-    return tuple(str(values[k]) for k in KEY)
+    out = {k: _text(values[k]) for k in KEY}
+    out["quantity"] = stable_label(out["quantity"])
+    return tuple(out[k] for k in KEY)
+
+
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def stable_label(quantity: str) -> str:
+    """A quantity's label with its numbers as #: "best attachment depth (accuracy 0.998; ...)"
+    names the same row at every seed (rows it then merges keep their order, by place)."""
+    return _NUMBER.sub("#", quantity)
+
+
+def _text(value) -> str:
+    """A key's value as a CSV round trip gives it back (an empty cell for None or NaN)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
 
 
 def with_places(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
@@ -67,7 +89,7 @@ def spread_rows(config: dict, path: str | Path = SPREAD) -> list[dict]:
         mine = [r for r in csv.DictReader(fh) if r.get("config") == digest]
     return [
         {
-            **{k: r[k] for k in (*KEY, "place")},
+            **{k: r.get(k, "") for k in (*KEY, "place")},
             "min": _float(r["min"]),
             "max": _float(r["max"]),
             "unstable": r.get("unstable", "").lower() == "true",

@@ -140,11 +140,13 @@ def draw_paper(frame: pd.DataFrame, paper: str):
     if len(claims):
         _claims_panel(parts[-1].subplots(), claims)
     pooled = cells[cells["pooled"].astype(bool)]
+    if "scale" in pooled:  # rates apart from distances and ratios (advsal.paper.compare.scale)
+        pooled = pooled[pooled["scale"].fillna("rate") == "rate"]
     summary = (
-        f"{len(pooled)} like-for-like cells, mean |reproduced - published| "
+        f"{len(pooled)} counted rate cells, mean |reproduced - published| "
         f"{pooled['difference'].abs().mean():.3f}"
         if len(pooled)
-        else "no like-for-like cell"
+        else "no counted rate cell"
     )
     title = f"{paper}: published vs reproduced ({summary}; grey bar: a cell's band)"
     fig.suptitle(textwrap.fill(title, int(11 * fig.get_figwidth())))  # within the figure
