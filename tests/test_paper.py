@@ -310,6 +310,18 @@ def test_versus_id_not_behind_jsd_on_most_attacks(jsd_b, verdict):
     assert row["reproduced"] == pytest.approx(2 / 3 if verdict == HOLDS else 1 / 3)
 
 
+def test_versus_a_tie_at_the_ceiling_is_not_a_win():
+    """ID level with JSD on every attack because both detect everything: no evidence that JSD
+    does not improve on ID (it has no room to), so no attack counts for the claim."""
+    frame = pd.DataFrame(
+        {"detector": ["id"] * 3 + ["jsd"] * 3, "attack": ["a", "b", "c"] * 2, "d_accuracy": 1.0}
+    )
+    item = {"kind": "versus", "table": "table1", "column": "d_accuracy", "a": "id", "b": "jsd"}
+    (row,) = judged({**item, "margin": 0.01}, {"table1": frame})
+    assert row["verdict"] == FAILS and row["reproduced"] == 0.0
+    assert "not a win, both at the ceiling or at chance: a, b, c" in row["reason"]
+
+
 @pytest.mark.parametrize(("deep", "verdict"), [(0.5, HOLDS), (0.9, FAILS)])
 def test_layer_order_shallow_above_deep(deep, verdict):
     frame = pd.DataFrame(
