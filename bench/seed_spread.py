@@ -109,10 +109,10 @@ def main() -> None:
     }
     table = spread(frames)
     # the config it measured, less the seed: a run of the same config reads these rows
-    table.insert(0, "config", config_digest(load([ROOT / c for c in args.config], {})))
+    config = load([ROOT / c for c in args.config], {})
+    table.insert(0, "config", config_digest(config))
     table.to_csv(args.out, index=False)
     # the code and numerics that made it: tests/test_recorded.py checks them
-    config = load([ROOT / c for c in args.config], {})
     args.out.with_suffix(".json").write_text(
         json.dumps({**record(config, comparison=True), "seeds": args.seeds}, indent=1) + "\n"
     )

@@ -127,3 +127,13 @@ def paper_rows(
     ctx = Context(setting, load_reference())
     entry = {"setting": published or {}, "items": [{"target": "T", "text": "a result", **item}]}
     return compare(entry, Tables(frames, ctx.attack_types, ctx.features), ctx)
+
+
+def bench_module(name: str):
+    """A script of bench/ as a module (bench/ is no package), for its functions' tests."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -4,7 +4,6 @@ the measured speed-up per rule family instead of the assumed one."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -14,17 +13,9 @@ import torch
 import yaml
 
 from advsal.config import load
-from tests.helpers import ROOT
+from tests.helpers import ROOT, bench_module
 
-
-def _bench(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gpu_check = _bench("gpu_check")
+gpu_check = bench_module("gpu_check")
 
 
 def test_without_a_gpu_it_says_so_in_one_line_and_exits_0():
@@ -64,7 +55,7 @@ def test_the_most_jobs_a_gpu_held_is_read_from_the_job_logs(tmp_path, third_star
 
 
 def test_preset_estimates_take_the_measured_speedup_per_rule_family(tmp_path):
-    resources = _bench("preset_resources")
+    resources = bench_module("preset_resources")
     measured = tmp_path / "gpu_check.csv"
     assert resources.gpu_speedup("attack", measured) == resources.GPU_SPEEDUP  # none measured
     measured.write_text(
@@ -78,7 +69,7 @@ def test_preset_estimates_take_the_measured_speedup_per_rule_family(tmp_path):
 
 
 def test_every_torch_rule_of_the_estimates_belongs_to_one_measured_family():
-    resources = _bench("preset_resources")
+    resources = bench_module("preset_resources")
     families = [r for rules in gpu_check.FAMILIES.values() for r in rules]
     assert len(families) == len(set(families))
     torch_rules = set(resources.RULES) - resources.CPU_RULES
@@ -88,7 +79,7 @@ def test_every_torch_rule_of_the_estimates_belongs_to_one_measured_family():
 def test_a_frozen_part_is_scaled_by_the_images_not_by_the_epochs():
     """A Metzen detector's job: f's features once (logged by advsal.training.on_frozen), then
     the head for every epoch; only the head's part grows with the preset's epochs."""
-    resources = _bench("preset_resources")
+    resources = bench_module("preset_resources")
     line = "2026-12-05 10:00:00,000 INFO frozen part: 40 images once, cpu 12.5 s"
     assert resources.FROZEN.findall(line) == ["12.5"]
     job = {"rule": "train_detector", "wildcards": {"detector": "metzen"}}
@@ -102,7 +93,7 @@ def test_a_frozen_part_is_scaled_by_the_images_not_by_the_epochs():
 def test_a_jsma_job_is_scaled_by_the_presets_gamma_over_the_smokes():
     """The smoke cuts JSMA's gamma on CIFAR-10 (its iterations, f gamma / 2); the estimate
     scales the job back by the ratio, and leaves another attack's job as it was."""
-    resources = _bench("preset_resources")
+    resources = bench_module("preset_resources")
     full = load([ROOT / "config" / "nguyen2018_cifar10.yaml"])
     overlay = yaml.safe_load((ROOT / "config" / "smoke" / "nguyen2018_cifar10.yaml").read_text())
     ratios = {"attacked": 10.0, "data": 10.0}
@@ -117,7 +108,7 @@ def test_a_jsma_job_is_scaled_by_the_presets_gamma_over_the_smokes():
 def test_a_smoke_with_the_certified_side_cut_is_found(tmp_path):
     """An SDP's cost grows with about the cube of its side: the estimate takes only a smoke at
     the preset's side (``--full-size``), and finds the overlay's cut from the nets' metrics."""
-    resources = _bench("preset_resources")
+    resources = bench_module("preset_resources")
     full = load([ROOT / "config" / "nguyen2018_mnist.yaml"])
     assert resources.other_sides(full, tmp_path) == []  # no certified net written yet
     for model, side in (("plain", full["certified"]["side"]), ("certified", 7)):
@@ -132,8 +123,8 @@ def test_a_smoke_with_the_certified_side_cut_is_found(tmp_path):
 def test_memory_is_the_full_batch_peak_plus_copies_where_one_was_measured(tmp_path):
     """bench/memory_fit.py's peak with full batches at the preset's size, plus the assumed
     copies of the images beyond that run's; else the smoke's peak plus the copies."""
-    memory_fit = _bench("memory_fit")
-    resources = _bench("preset_resources")
+    memory_fit = bench_module("memory_fit")
+    resources = bench_module("preset_resources")
     fitted = tmp_path / "memory_fit.csv"
     fitted.write_text(
         ",".join(memory_fit.FIELDS) + "\n"
@@ -156,7 +147,7 @@ def test_memory_is_the_full_batch_peak_plus_copies_where_one_was_measured(tmp_pa
 
 def test_the_run_scales_the_overlays_splits_and_train_limit_at_the_presets_size():
     """And runs each attack at one budget: its jobs at the others hold the same tensors."""
-    memory_fit = _bench("memory_fit")
+    memory_fit = bench_module("memory_fit")
     args = memory_fit.scaled_config("metzen_imagenet10", 4)
     assert args[:3] == [
         "--config",
@@ -174,7 +165,7 @@ def test_the_run_scales_the_overlays_splits_and_train_limit_at_the_presets_size(
 def test_the_run_must_fill_the_presets_attack_batches():
     """The overlay's own counts attack 4 ImageNet training images, not a batch of 32: their
     peaks miss a batch's activations."""
-    memory_fit = _bench("memory_fit")
+    memory_fit = bench_module("memory_fit")
     assert "4 training images, fewer than a batch (32)" in memory_fit.fills_a_batch(
         "metzen_imagenet10", 1
     )
@@ -235,7 +226,7 @@ def test_an_interrupted_run_goes_on_with_resume_from_where_it_stopped(
 ):
     """A fresh run empties its folder; --resume unlocks it, goes on with --rerun-incomplete
     into the next attempt's log and reads the jobs of both; a finished run is taken as is."""
-    memory_fit = _bench("memory_fit")
+    memory_fit = bench_module("memory_fit")
     calls = tmp_path / "calls.txt"
 
     def fake(preset, workdir, cores, *extra):
@@ -273,7 +264,7 @@ def test_an_interrupted_run_goes_on_with_resume_from_where_it_stopped(
 
 
 def test_attempts_are_read_in_the_order_they_ran(tmp_path):
-    memory_fit = _bench("memory_fit")
+    memory_fit = bench_module("memory_fit")
     logs = tmp_path / "logs"
     logs.mkdir()
     for name in ("smoke-assira.10.log", "smoke-assira.2.log", "smoke-assira.log", "smoke-x.log"):
@@ -291,7 +282,7 @@ def test_attempts_are_read_in_the_order_they_ran(tmp_path):
 
 
 def test_merged_rows_keep_the_new_rows_columns_in_order_and_the_other_presets_rows(tmp_path):
-    resources = _bench("preset_resources")
+    resources = bench_module("preset_resources")
     out = tmp_path / "rows.csv"
     out.write_text("preset,rule,mem_mb,runtime_min\nassira,attack,6000,430\nzzz,data,1000,10\n")
     new = [
@@ -310,8 +301,8 @@ def test_memory_alone_takes_the_full_batch_peak_and_keeps_the_committed_times(tm
     """--memory: a rule with a full-batch peak gets it plus the copies of the preset's images
     beyond the run's (from its config, no smoke read); its times and every other rule's row
     stay as committed."""
-    memory_fit = _bench("memory_fit")
-    resources = _bench("preset_resources")
+    memory_fit = bench_module("memory_fit")
+    resources = bench_module("preset_resources")
     fitted = tmp_path / "memory_fit.csv"
     fitted.write_text(
         ",".join(memory_fit.FIELDS) + "\nmetzen_imagenet10,train_detector,224,8,88,3688,\n"

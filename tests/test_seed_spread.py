@@ -4,22 +4,12 @@ rows by their whole identity, its own numbers in a label left out."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pandas as pd
 
 from advsal.paper.spread import config_digest, mark_unstable, spread_rows
-from tests.helpers import ROOT
+from tests.helpers import bench_module
 
-
-def _bench(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-seed_spread = _bench("seed_spread")
+seed_spread = bench_module("seed_spread")
 
 
 def _run(rows):

@@ -110,8 +110,7 @@ def table_code(scripts: Path | None = None) -> dict[str, str]:
     for path in sorted(scripts.glob("*.py")):
         if path.stem.startswith(PRESENTING):
             continue
-        own = hashlib.sha256(ast.dump(ast.parse(path.read_text())).encode()).hexdigest()[:16]
-        out[path.stem] = f"{own}.{code_hash(path)}"
+        out[path.stem] = f"{_file_digest(path)[:16]}.{code_hash(path)}"
     return out
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from advsal import io
 from advsal.paper.bands import two_se
-from advsal.paper.detection import DETECTOR_TABLES, about_detector
+from advsal.paper.detection import DETECTOR_TABLES, about_detector, inside
 from advsal.paper.kinds import FAILS, HOLDS, KINDS, NOT_COMPARABLE, Tables
 from advsal.paper.markdown import comparison_markdown
 from advsal.paper.reference import Context, load_reference
@@ -107,8 +107,8 @@ def gate(row: dict, item: dict, tables: Tables, ctx: Context) -> dict:
             return row
         row["degenerate_fit"] = f"{keys.get('detector')} on {keys.get('attack')}"
     if row["verdict"] == HOLDS:
-        chance = row["cell"] and row["published"] is not None and row["lower"] is not None
-        chance = chance and row["lower"] - 1e-9 <= 0.5 <= row["upper"] + 1e-9
+        chance = row["cell"] and row["published"] is not None
+        chance = chance and inside(0.5, row["lower"], row["upper"])
         if chance:
             row["verdict"] = NOT_COMPARABLE
             why += "; the paper publishes chance here, which a broken detector gives too"

@@ -20,6 +20,7 @@ earns a "holds" on any detector row (tests/test_paper_degenerate.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -97,7 +98,8 @@ DEGENERATE_DECISIONS = {
 }
 
 
-def _inside(value: float, lower, upper) -> bool:
+def inside(value: float, lower, upper) -> bool:
+    """Whether a band (either end None: no band) holds ``value``."""
     return lower is not None and upper is not None and lower - 1e-9 <= value <= upper + 1e-9
 
 
@@ -108,7 +110,7 @@ def uninformative_pair(adv: dict, clean: dict, clean_passed: bool) -> str:
     if clean_passed and lo is not None and hi is not None:
         lo, hi = 1.0 - hi, 1.0 - lo
     for what, (a, c) in DEGENERATE_DECISIONS.items():
-        if _inside(a, adv["lower"], adv["upper"]) and _inside(c, lo, hi):
+        if inside(a, adv["lower"], adv["upper"]) and inside(c, lo, hi):
             return (
                 f"uninformative: a detector that {what} ({a:g} of the adversarials, {c:g} of the "
                 "clean images flagged) is inside both bands"
@@ -120,7 +122,7 @@ def uninformative_rate(rate: dict, false_alarm_bound: float) -> str:
     """A detection rate published alone, held with a false-alarm bound: uninformative where a
     degenerate detector that passes the bound (one that never flags, at least) is inside."""
     for what, (a, c) in DEGENERATE_DECISIONS.items():
-        if c <= false_alarm_bound + 1e-9 and _inside(a, rate["lower"], rate["upper"]):
+        if c <= false_alarm_bound + 1e-9 and inside(a, rate["lower"], rate["upper"]):
             return (
                 f"uninformative: a detector that {what} ({a:g} of the adversarials flagged, "
                 f"false alarms {c:g}) is inside the band"
@@ -131,7 +133,7 @@ def uninformative_rate(rate: dict, false_alarm_bound: float) -> str:
 def uninformative_score(score: dict) -> str:
     """An accuracy on clean and adversarial images together, or an AUC: uninformative where
     chance (0.5, what every degenerate detector scores) is inside its band."""
-    if _inside(0.5, score["lower"], score["upper"]):
+    if inside(0.5, score["lower"], score["upper"]):
         return "uninformative: chance (0.5, what a degenerate detector scores) is inside the band"
     return ""
 
@@ -188,39 +190,44 @@ def degenerate_reasons(frames: dict, bound: float) -> dict[str, str]:
     return out
 
 
-def degenerate_fits(frames: dict, bound: float) -> dict[tuple[str, str], dict[str, str]]:
-    """(detector, attack) -> {eps: why} for each own fit of that detector on that attack whose
-    Youden's J is at most ``bound``: a detector that works on one attack and is a coin on
-    another is degenerate on that fit alone, and no row about the fit holds."""
-    fits = own_fits(frames).dropna(subset=["j"])
-    out: dict[tuple[str, str], dict[str, str]] = {}
-    for _, f in fits.iterrows():
+class Fits(NamedTuple):
+    """One detector's own fits on one attack: how many, and why each degenerate one is."""
+
+    count: int
+    bad: dict[str, str]  # eps token -> why
+
+
+def degenerate_fits(frames: dict, bound: float) -> dict[tuple[str, str], Fits]:
+    """(detector, attack) -> its own fits there, with those whose Youden's J is at most
+    ``bound``: a detector that works on one attack and is a coin on another is degenerate on
+    that fit alone, and no row about the fit holds."""
+    own = own_fits(frames)
+    count = own.groupby([own["detector"].astype(str), own["attack"].astype(str)]).size()
+    out: dict[tuple[str, str], Fits] = {}
+    for _, f in own.dropna(subset=["j"]).iterrows():
         if f["j"] <= bound + 1e-9:
             eps = "" if str(f["eps"]) in ("", "none", "nan") else str(f["eps"])
             where = f"{f['attack']}{f' eps {eps}' if eps else ''}"
-            out.setdefault((str(f["detector"]), str(f["attack"])), {})[_eps_token(eps)] = (
+            key = (str(f["detector"]), str(f["attack"]))
+            fits = out.setdefault(key, Fits(int(count[key]), {}))
+            fits.bad[_eps_token(eps)] = (
                 f"degenerate fit: {f['detector']} fitted to {where} flags {f['j']:+.2f} more of "
                 f"its adversarials than of the clean images (J <= {bound:g})"
             )
     return out
 
 
-def fit_degenerate(
-    fits: dict[tuple[str, str], dict[str, str]], frames: dict, keys: dict
-) -> str | None:
+def fit_degenerate(fits: dict[tuple[str, str], Fits], keys: dict) -> str | None:
     """Why the fit a row is about is degenerate, or None: the row's detector and attack (the
     one fitted to) and, where the row names it, the budget; without a budget, every own fit of
     that detector on that attack must be degenerate."""
-    det, attack = keys.get("detector"), keys.get("attack")
-    bad = fits.get((str(det), str(attack)))
-    if not bad:
+    found = fits.get((str(keys.get("detector")), str(keys.get("attack"))))
+    if found is None:
         return None
     eps = keys.get("eps")
     if eps is not None and str(eps) not in ("", "none"):
-        return bad.get(_eps_token(eps))
-    own = own_fits(frames)
-    mine = own[(own["detector"].astype(str) == str(det)) & (own["attack"].astype(str) == attack)]
-    return next(iter(bad.values())) if len(bad) >= len(mine) else None
+        return found.bad.get(_eps_token(eps))
+    return next(iter(found.bad.values())) if len(found.bad) >= found.count else None
 
 
 def _eps_token(eps) -> str:

@@ -57,7 +57,7 @@ class Tables:
         """Why the fit a row is about (its detector, attack and budget) is degenerate, or None."""
         if bound not in self._fits:
             self._fits[bound] = degenerate_fits(self.frames, bound)
-        return fit_degenerate(self._fits[bound], self.frames, keys)
+        return fit_degenerate(self._fits[bound], keys)
 
     def clean_accuracy(self, classifier: str) -> float | None:
         """A classifier's accuracy on the clean test images (tables/attack_accuracy.csv's
